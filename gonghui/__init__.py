@@ -1,0 +1,1 @@
+"""gonghui — the system behind Beijing's 双沟通 trade-union organising."""

@@ -1,0 +1,323 @@
+"""Writes to staff accounts, roles, second factors and API tokens. One durable transaction and one audit
+event each; passwords, TOTP secrets and token secrets never reach the audit log."""
+
+import datetime
+import hashlib
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from gonghui.accounts.models import (
+    PARTNER_ROLES,
+    ROLE_RANK,
+    ROLE_UNIT_KINDS,
+    ApiToken,
+    Role,
+    RoleAssignment,
+    User,
+)
+from gonghui.accounts.scope import RANK_MANAGE_STAFF, forget_roles, needs_second_factor, rank_at
+from gonghui.core.audit import record_event
+from gonghui.core.errors import Conflict, Forbidden, InvalidInput
+from gonghui.core.phones import normalise_phone
+from gonghui.orgs.models import OrgUnit
+
+
+class RoleAboveOwn(Forbidden):
+    code = "role_above_own"
+    default_message = _("You cannot grant a role above your own.")
+
+
+class RoleNotForUnit(InvalidInput):
+    code = "role_not_for_unit"
+    default_message = _("The role %(role)s cannot be held at a %(kind)s.")
+
+
+class UsernameTaken(Conflict):
+    code = "username_taken"
+    default_message = _("The login name %(username)s is already taken.")
+
+
+class RoleAlreadyHeld(Conflict):
+    code = "role_already_held"
+    default_message = _("This person already holds that role at that union.")
+
+
+class WeakPassword(InvalidInput):
+    code = "password_weak"
+    default_message = _("The password is too weak: %(reasons)s")
+
+
+class InvalidOtpToken(InvalidInput):
+    code = "otp_invalid"
+    default_message = _("The verification code is wrong or has expired; enter the current 6-digit code.")
+
+
+class TokenNotForPiiRole(Forbidden):
+    code = "api_token_pii_role"
+    default_message = _(
+        "API tokens are for devices and partner systems, not for roles that see personal data."
+    )
+
+
+def check_can_grant(acting_user: Any, unit: OrgUnit, role: str) -> None:
+    """Grant only inside your own subtree, never above your own role, and only where the role fits."""
+    if role not in Role.values:
+        raise InvalidInput(_("Unknown role."), field="role")
+    own = rank_at(acting_user, unit)
+    if own < RANK_MANAGE_STAFF and not getattr(acting_user, "is_superuser", False):
+        raise Forbidden()
+    if ROLE_RANK[role] > own and not getattr(acting_user, "is_superuser", False):
+        raise RoleAboveOwn(field="role")
+    if role in PARTNER_ROLES and own < ROLE_RANK[Role.STREET_OFFICER]:
+        raise RoleAboveOwn(field="role")
+    if unit.kind not in ROLE_UNIT_KINDS[role]:
+        raise RoleNotForUnit(field="unit", role=Role(role).label, kind=OrgUnit.Kind(unit.kind).label)
+    if unit.status != OrgUnit.Status.ACTIVE:
+        raise InvalidInput(_("Roles cannot be granted at a closed union."), field="unit")
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise WeakPassword(field="password", reasons=" ".join(exc.messages)) from None
+
+
+@transaction.atomic(durable=True)
+def do_create_staff(
+    *,
+    acting_user: Any,
+    username: str,
+    display_name: str,
+    password: str,
+    unit: OrgUnit,
+    role: str,
+    phone: str = "",
+    now: datetime.datetime | None = None,
+) -> User:
+    """Create a staff login together with its first role (a login without a role would reach nothing)."""
+    now = now or timezone.now()
+    check_can_grant(acting_user, unit, role)
+    username = username.strip()
+    if not username:
+        raise InvalidInput(_("The login name is required."), field="username")
+    if User.objects.filter(username__iexact=username).exists():
+        raise UsernameTaken(field="username", username=username)
+    user = User(username=username, display_name=display_name.strip(), date_joined=now)
+    _check_password(password, user)
+    user.set_password(password)
+    user.phone = normalise_phone(phone, field="phone") if phone else None
+    user.save()
+    RoleAssignment.objects.create(
+        user=user, unit=unit, role=role, granted_by=_actor(acting_user), granted_at=now
+    )
+    record_event(
+        acting_user=_actor(acting_user),
+        event_type="staff_created",
+        obj=user,
+        unit=unit,
+        changed_fields=["username", "display_name", "password", "role"] + (["phone"] if phone else []),
+        details={"role": role, "unit_id": unit.pk},
+        now=now,
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_grant_role(
+    *, acting_user: Any, user: User, unit: OrgUnit, role: str, now: datetime.datetime | None = None
+) -> RoleAssignment:
+    now = now or timezone.now()
+    check_can_grant(acting_user, unit, role)
+    try:
+        with transaction.atomic():
+            assignment = RoleAssignment.objects.create(
+                user=user, unit=unit, role=role, granted_by=_actor(acting_user), granted_at=now
+            )
+    except IntegrityError:
+        raise RoleAlreadyHeld() from None
+    forget_roles(user)
+    record_event(
+        acting_user=_actor(acting_user),
+        event_type="role_granted",
+        obj=user,
+        unit=unit,
+        changed_fields=["role_assignments"],
+        details={"role": role, "unit_id": unit.pk, "assignment_id": assignment.pk},
+        now=now,
+    )
+    return assignment
+
+
+@transaction.atomic(durable=True)
+def do_revoke_role(
+    *, acting_user: Any, assignment: RoleAssignment, now: datetime.datetime | None = None
+) -> RoleAssignment:
+    now = now or timezone.now()
+    # Revoking follows the granting rule: nobody removes a role they could not have granted.
+    check_can_grant(acting_user, assignment.unit, assignment.role)
+    if assignment.revoked_at is not None:
+        return assignment
+    assignment.revoked_at = now
+    assignment.save(update_fields=["revoked_at"])
+    forget_roles(assignment.user)
+    record_event(
+        acting_user=_actor(acting_user),
+        event_type="role_revoked",
+        obj=assignment.user,
+        unit=assignment.unit,
+        changed_fields=["role_assignments"],
+        details={"role": assignment.role, "unit_id": assignment.unit_id, "assignment_id": assignment.pk},
+        now=now,
+    )
+    return assignment
+
+
+def _actor(acting_user: Any) -> User | None:
+    return acting_user if acting_user is not None and getattr(acting_user, "pk", None) else None
+
+
+def _home_unit(user: User) -> OrgUnit | None:
+    assignment = user.role_assignments.filter(revoked_at__isnull=True).select_related("unit").first()
+    return assignment.unit if assignment else None
+
+
+@transaction.atomic(durable=True)
+def do_record_login_failure(*, user: User, now: datetime.datetime | None = None) -> User:
+    """Count a wrong password; lock the account for a while after too many in a row."""
+    now = now or timezone.now()
+    user = User.objects.select_for_update().get(pk=user.pk)
+    user.failed_login_count += 1
+    changed = ["failed_login_count"]
+    if user.failed_login_count >= settings.GONGHUI_LOCKOUT_THRESHOLD:
+        user.locked_until = now + datetime.timedelta(minutes=settings.GONGHUI_LOCKOUT_MINUTES)
+        changed.append("locked_until")
+    user.save(update_fields=changed)
+    unit = _home_unit(user)
+    record_event(
+        acting_user=None,
+        event_type="login_failed" if len(changed) == 1 else "login_locked",
+        obj=user,
+        unit=unit,
+        acting_unit=unit,
+        changed_fields=changed,
+        details={"failures": user.failed_login_count},
+        now=now,
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_record_login(*, user: User, now: datetime.datetime | None = None) -> User:
+    now = now or timezone.now()
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.last_login = now
+    user.save(update_fields=["failed_login_count", "locked_until", "last_login"])
+    unit = _home_unit(user)
+    record_event(
+        acting_user=user,
+        event_type="login",
+        obj=user,
+        unit=unit,
+        acting_unit=unit,
+        changed_fields=["last_login"],
+        now=now,
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_unlock_staff(*, acting_user: Any, user: User, unit: OrgUnit) -> User:
+    if rank_at(acting_user, unit) < RANK_MANAGE_STAFF:
+        raise Forbidden()
+    user.failed_login_count = 0
+    user.locked_until = None
+    user.save(update_fields=["failed_login_count", "locked_until"])
+    record_event(
+        acting_user=acting_user,
+        event_type="staff_unlocked",
+        obj=user,
+        unit=unit,
+        changed_fields=["locked_until"],
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_start_totp_enrolment(*, acting_user: User) -> TOTPDevice:
+    """A fresh unconfirmed authenticator for the user (replacing any earlier unconfirmed one)."""
+    TOTPDevice.objects.filter(user=acting_user, confirmed=False).delete()
+    device = TOTPDevice.objects.create(user=acting_user, name="authenticator", confirmed=False)
+    unit = _home_unit(acting_user)
+    record_event(
+        acting_user=acting_user,
+        event_type="totp_enrolment_started",
+        obj=acting_user,
+        unit=unit,
+        acting_unit=unit,
+        changed_fields=["totp_device"],
+    )
+    return device
+
+
+@transaction.atomic(durable=True)
+def do_verify_totp(*, acting_user: User, token: str, confirm: bool = False) -> TOTPDevice:
+    """Check a 6-digit code against the user's authenticator; with confirm=True, finish enrolment."""
+    devices = TOTPDevice.objects.filter(user=acting_user, confirmed=not confirm).select_for_update()
+    token = "".join(ch for ch in token if ch.isdigit())
+    device = next((d for d in devices if d.verify_token(token)), None)
+    unit = _home_unit(acting_user)
+    if device is None:
+        raise InvalidOtpToken(field="token")
+    if confirm:
+        TOTPDevice.objects.filter(user=acting_user, confirmed=True).exclude(pk=device.pk).delete()
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+    record_event(
+        acting_user=acting_user,
+        event_type="totp_confirmed" if confirm else "totp_verified",
+        obj=acting_user,
+        unit=unit,
+        acting_unit=unit,
+        changed_fields=["totp_device"],
+    )
+    return device
+
+
+@transaction.atomic(durable=True)
+def do_issue_api_token(*, acting_user: Any, user: User, name: str, unit: OrgUnit) -> tuple[ApiToken, str]:
+    """Create a bearer token; the secret is returned once and only its hash is kept."""
+    if (
+        rank_at(acting_user, unit) < RANK_MANAGE_STAFF
+        or not user.role_assignments.filter(unit=unit, revoked_at__isnull=True).exists()
+    ):
+        raise Forbidden()
+    if needs_second_factor(user):
+        raise TokenNotForPiiRole()
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(
+        user=user,
+        name=name.strip() or "token",
+        prefix=prefix,
+        secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        created_at=timezone.now(),
+    )
+    record_event(
+        acting_user=acting_user,
+        event_type="api_token_issued",
+        obj=user,
+        unit=unit,
+        changed_fields=["api_tokens"],
+        details={"token_prefix": prefix},
+    )
+    return token, f"gh_{prefix}_{secret}"

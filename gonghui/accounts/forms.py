@@ -1,0 +1,47 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.accounts.models import Role
+from gonghui.orgs.models import OrgUnit
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Login name"), max_length=150)
+    password = forms.CharField(label=_("Password"), max_length=128, widget=forms.PasswordInput)
+
+
+class OtpForm(forms.Form):
+    token = forms.CharField(
+        label=_("6-digit code"),
+        max_length=10,
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
+        ),
+    )
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: OrgUnit) -> str:  # type: ignore[override]
+        return "　" * obj.depth + obj.name
+
+
+class StaffForm(forms.Form):
+    username = forms.RegexField(label=_("Login name"), max_length=150, regex=r"^[\w.@+-]+$")
+    display_name = forms.CharField(label=_("Name"), max_length=100)
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
+    password = forms.CharField(label=_("Initial password"), max_length=128, widget=forms.PasswordInput)
+    unit = UnitChoiceField(label=_("Union"), queryset=OrgUnit.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: object, units: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class GrantForm(forms.Form):
+    unit = UnitChoiceField(label=_("Union"), queryset=OrgUnit.objects.none())
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def __init__(self, *args: object, units: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]

@@ -1,0 +1,57 @@
+import hashlib
+import hmac
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from gonghui.accounts.models import ApiToken, RoleAssignment, User
+from gonghui.accounts.scope import RANK_MANAGE_STAFF, path_q
+
+
+def staff_in_scope(acting_user: Any) -> QuerySet[User]:
+    """Staff holding an active role somewhere in the acting user's subtree (for staff managers)."""
+    assignments = RoleAssignment.objects.filter(
+        path_q(acting_user, "unit__path", min_rank=RANK_MANAGE_STAFF), revoked_at__isnull=True
+    )
+    return User.objects.filter(pk__in=assignments.values("user_id"))
+
+
+def list_staff(*, acting_user: Any, search: str | None = None) -> QuerySet[User]:
+    users = staff_in_scope(acting_user).prefetch_related(
+        Prefetch(
+            "role_assignments",
+            queryset=RoleAssignment.objects.filter(revoked_at__isnull=True).select_related("unit"),
+            to_attr="active_roles",
+        )
+    )
+    if search:
+        users = users.filter(username__icontains=search) | users.filter(display_name__contains=search)
+    return users.order_by("username")
+
+
+def list_role_assignments(*, acting_user: Any, user: User) -> QuerySet[RoleAssignment]:
+    """The user's active roles that the acting user can see (roles elsewhere stay hidden)."""
+    return (
+        RoleAssignment.objects.filter(
+            path_q(acting_user, "unit__path", min_rank=RANK_MANAGE_STAFF), user=user, revoked_at__isnull=True
+        )
+        .select_related("unit", "granted_by")
+        .order_by("unit__path", "role")
+    )
+
+
+def find_user_by_token(raw: str) -> User | None:
+    """Resolve a bearer token "gh_<prefix>_<secret>" to its active user, or None."""
+    parts = raw.split("_", 2)
+    if len(parts) != 3 or parts[0] != "gh":
+        return None
+    token = ApiToken.objects.select_related("user").filter(prefix=parts[1], revoked_at__isnull=True).first()
+    if token is None or not token.user.is_active:
+        return None
+    expected = hashlib.sha256(parts[2].encode()).hexdigest()
+    if not hmac.compare_digest(expected, token.secret_hash):
+        return None
+    # last_used_at is bookkeeping, not a domain change: a plain UPDATE, no audit row per request.
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user

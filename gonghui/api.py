@@ -1,0 +1,63 @@
+"""/api/v1/: one NinjaAPI, a router per app, one error shape: {"code": ..., "message": ...}."""
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from gonghui.accounts.api import router as accounts_router
+from gonghui.core.api import router as audit_router
+from gonghui.core.api_support import API_AUTH
+from gonghui.core.errors import DomainError
+from gonghui.enterprises.api import router as enterprises_router
+from gonghui.orgs.api import router as orgs_router
+
+api = NinjaAPI(
+    title="gonghui API",
+    version="1",
+    description="工会 gonghui — 双沟通 union organising. Errors are always {code, message[, field]}.",
+    auth=API_AUTH,
+    urls_namespace="api",
+)
+api.add_router("/orgs", orgs_router)
+api.add_router("/enterprises", enterprises_router)
+api.add_router("/accounts", accounts_router)
+api.add_router("/audit", audit_router)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path", "payload")]
+    return api.create_response(
+        request,
+        {
+            "code": "invalid_input",
+            "message": _("Some of the data is not valid: %(field)s — %(problem)s")
+            % {"field": ".".join(loc) or "-", "problem": first.get("msg", "")},
+            "field": ".".join(loc) or None,
+        },
+        status=422,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return api.create_response(
+        request,
+        {
+            "code": "not_authenticated",
+            "message": _("Sign in (and pass the second factor) or send a valid token."),
+        },
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)

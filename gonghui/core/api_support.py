@@ -1,0 +1,55 @@
+"""Shared pieces of the JSON API: error schema and authentication (used by every app's api.py)."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Schema
+from ninja.security import APIKeyCookie, HttpBearer
+
+from gonghui.accounts.auth import second_factor_missing
+from gonghui.accounts.queries import find_user_by_token
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+    field: str | None = None
+
+
+# Declared on every endpoint so the OpenAPI document lists what can go wrong.
+ERRORS: dict[int, Any] = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+}
+
+
+class SessionAuth(APIKeyCookie):
+    """The console's session, CSRF-checked; a role that needs TOTP must have passed it."""
+
+    param_name = "sessionid"
+
+    def __init__(self) -> None:
+        super().__init__(csrf=True)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user = request.user
+        if user.is_authenticated and user.is_active and not second_factor_missing(user):
+            return user
+        return None
+
+
+class TokenAuth(HttpBearer):
+    """`Authorization: Bearer gh_<prefix>_<secret>` for collector devices and partner systems."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        user = find_user_by_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+API_AUTH = [SessionAuth(), TokenAuth()]

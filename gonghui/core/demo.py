@@ -1,0 +1,186 @@
+"""The demo story, from the 双沟通 news report (shared/seed/shuanggoutong-article.txt).
+
+北京市总工会 → 通州区总工会 (永顺镇, 潞源街道, 潞城镇) and 海淀区总工会 (甘家口街道); 北京云锐国际文化传媒
+有限公司 in 永顺镇 with its union; 北京新意互动广告有限公司 in 甘家口 (several hundred staff, no union yet);
+the 城市副中心周转房项目三标段 worksite in 潞源街道; a login for every role. Everything goes through the
+same actions the console uses, and every step first looks for what it would create, so loading the
+story again changes nothing.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from gonghui.accounts.actions import do_create_staff, do_grant_role
+from gonghui.accounts.models import Role, RoleAssignment, User
+from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
+from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
+from gonghui.orgs.actions import do_create_org_unit
+from gonghui.orgs.models import OrgUnit, Region
+
+# Development only: `make run` prints it; production refuses the development keys anyway.
+DEMO_PASSWORD = "gonghui-demo-2026"  # noqa: S105
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role_label: str
+    unit_name: str
+    person: str
+
+
+@dataclass
+class DemoStory:
+    units: dict[str, OrgUnit] = field(default_factory=dict)
+    enterprises: dict[str, Enterprise] = field(default_factory=dict)
+    logins: list[DemoLogin] = field(default_factory=list)
+
+
+# (code, name, kind, parent code, region code)
+UNITS = [
+    ("BJ", "北京市总工会", OrgUnit.Kind.CITY, None, "110000"),
+    ("BJ-TZ", "通州区总工会", OrgUnit.Kind.DISTRICT, "BJ", "110112"),
+    ("BJ-TZ-YS", "永顺镇总工会", OrgUnit.Kind.STREET, "BJ-TZ", "110112120"),
+    ("BJ-TZ-LY", "潞源街道总工会", OrgUnit.Kind.STREET, "BJ-TZ", "110112007"),
+    ("BJ-TZ-LC", "潞城镇总工会", OrgUnit.Kind.STREET, "BJ-TZ", "110112119"),
+    ("BJ-HD", "海淀区总工会", OrgUnit.Kind.DISTRICT, "BJ", "110108"),
+    ("BJ-HD-GJK", "甘家口街道总工会", OrgUnit.Kind.STREET, "BJ-HD", "110108004"),
+]
+# Grassroots unions come after the enterprises they belong to: (code, name, parent code, enterprise key).
+GRASSROOTS = [("BJ-TZ-YS-YR", "北京云锐国际文化传媒有限公司工会", "BJ-TZ-YS", "yunrui")]
+
+# (username, display name, role, unit code). Names from the report where it gives them.
+STAFF = [
+    ("tongzhou", "通州区总工会组织部", Role.DISTRICT_OFFICER, "BJ-TZ"),
+    ("haidian", "海淀区总工会组织部", Role.DISTRICT_OFFICER, "BJ-HD"),
+    ("luyuan", "张国宽", Role.STREET_OFFICER, "BJ-TZ-LY"),
+    ("ganjiakou", "张华", Role.STREET_OFFICER, "BJ-HD-GJK"),
+    ("yongshun", "永顺镇总工会", Role.STREET_OFFICER, "BJ-TZ-YS"),
+    ("yunrui", "云锐工会主席", Role.UNION_CHAIR, "BJ-TZ-YS-YR"),
+    ("collector", "永顺镇采集员", Role.COLLECTOR, "BJ-TZ-YS"),
+    ("leader", "通州区领导", Role.VIEWER, "BJ-TZ"),
+    ("gaoli", "高丽（北京银行通州支行）", Role.BANK_OPERATOR, "BJ-TZ"),
+]
+
+
+def _uscc(body17: str) -> str:
+    from stdnum.cn import uscc
+
+    return body17 + uscc.calc_check_digit(body17)
+
+
+ENTERPRISES = [
+    {
+        "key": "yunrui",
+        "uscc": _uscc("91110112MA01C2K7R"),
+        "name": "北京云锐国际文化传媒有限公司",
+        "address": "北京市通州区永顺镇商务园中园",
+        "district": "110112",
+        "street": "110112120",
+        "industry": Industry.R,
+        "unit_type": UnitType.PRIVATE,
+        "employee_count": 160,
+        "female_employee_count": 85,
+        "managing_unit": "BJ-TZ-YS",
+    },
+    {
+        "key": "xinyi",
+        "uscc": _uscc("91110108MA00F5JX3"),
+        "name": "北京新意互动广告有限公司",
+        "address": "北京市海淀区甘家口街道",
+        "district": "110108",
+        "street": "110108004",
+        "industry": Industry.L,
+        "unit_type": UnitType.PRIVATE,
+        "employee_count": 320,
+        "female_employee_count": 170,
+        "managing_unit": "BJ-HD-GJK",
+    },
+]
+
+
+def load_demo_story() -> DemoStory:
+    story = DemoStory()
+    regions = {r.code: r for r in Region.objects.all()}
+    admin = User.objects.filter(username="admin").first()
+    if admin is None:
+        admin = User.objects.create_superuser(
+            "admin", password=DEMO_PASSWORD, display_name="北京市总工会管理员"
+        )
+    for code, name, kind, parent_code, region_code in UNITS:
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit is None:
+            unit = do_create_org_unit(
+                acting_user=admin,
+                parent=story.units[parent_code] if parent_code else None,
+                code=code,
+                name=name,
+                kind=kind,
+                region=regions.get(region_code),
+            )
+        story.units[code] = unit
+        if kind == OrgUnit.Kind.CITY and not RoleAssignment.objects.filter(user=admin, unit=unit).exists():
+            do_grant_role(acting_user=admin, user=admin, unit=unit, role=Role.CITY_ADMIN)
+    for spec in ENTERPRISES:
+        story.enterprises[spec["key"]] = _ensure_enterprise(admin, spec, story, regions)
+    for code, name, parent_code, enterprise_key in GRASSROOTS:
+        unit = OrgUnit.objects.filter(code=code).first()
+        if unit is None:
+            enterprise = story.enterprises[enterprise_key]
+            unit = do_create_org_unit(
+                acting_user=admin,
+                parent=story.units[parent_code],
+                code=code,
+                name=name,
+                kind=OrgUnit.Kind.GRASSROOTS,
+                region=enterprise.street,
+                enterprise=enterprise,
+            )
+        story.units[code] = unit
+    story.logins.append(DemoLogin("admin", str(Role.CITY_ADMIN.label), "北京市总工会", "北京市总工会管理员"))
+    for username, display, role, unit_code in STAFF:
+        unit = story.units[unit_code]
+        if not User.objects.filter(username=username).exists():
+            do_create_staff(
+                acting_user=admin,
+                username=username,
+                display_name=display,
+                password=DEMO_PASSWORD,
+                unit=unit,
+                role=role,
+            )
+        story.logins.append(DemoLogin(username, str(Role(role).label), unit.name, display))
+    if not Worksite.objects.filter(name="城市副中心周转房项目三标段").exists():
+        do_register_worksite(
+            acting_user=admin,
+            name="城市副中心周转房项目三标段",
+            kind=Worksite.Kind.CONSTRUCTION,
+            street=regions["110112007"],
+            address="北京市通州区潞源街道",
+            managing_unit=story.units["BJ-TZ-LY"],
+        )
+    return story
+
+
+def _ensure_enterprise(
+    admin: User, spec: dict[str, Any], story: DemoStory, regions: dict[str, Region]
+) -> Enterprise:
+    existing = Enterprise.objects.filter(uscc=spec["uscc"]).first()
+    if existing is not None:
+        return existing
+    enterprise = do_register_enterprise(
+        acting_user=admin,
+        uscc=spec["uscc"],
+        data=EnterpriseData(
+            name=spec["name"],
+            address=spec["address"],
+            district=regions[spec["district"]],
+            street=regions[spec["street"]],
+            industry=spec["industry"],
+            unit_type=spec["unit_type"],
+            employee_count=spec["employee_count"],
+            female_employee_count=spec["female_employee_count"],
+            managing_unit=story.units[spec["managing_unit"]],
+        ),
+    )
+    return enterprise

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.db import models
+
+
+class AuditEvent(models.Model):
+    """One row per action: who did what to which object, acting where. Never personal data."""
+
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The OrgUnit whose role the actor used, and the OrgUnit the object belongs to (for scoped reading).
+    acting_unit = models.ForeignKey(
+        "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit_path = models.CharField(max_length=255, blank=True, db_index=True)
+    event_type = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_label = models.CharField(max_length=200, blank=True)
+    changed_fields = models.JSONField(default=list, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["object_type", "object_id"]),
+            models.Index(fields=["-created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.event_type} {self.object_type}#{self.object_id}"

@@ -1,0 +1,26 @@
+"""Mainland China mobile numbers: normalise what people type, refuse what cannot be a phone."""
+
+import re
+
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.errors import InvalidInput
+from gonghui.core.text import to_half_width
+
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
+class InvalidPhone(InvalidInput):
+    code = "phone_invalid"
+    default_message = _("The mobile number must be 11 digits starting with 13–19, e.g. 13812345678.")
+
+
+def normalise_phone(raw: str, *, field: str = "phone") -> str:
+    digits = re.sub(r"[\s\-()]", "", to_half_width(raw))
+    if digits.startswith("+86"):
+        digits = digits[3:]
+    elif digits.startswith("0086"):
+        digits = digits[4:]
+    if not _MOBILE.fullmatch(digits):
+        raise InvalidPhone(field=field)
+    return digits

@@ -1,0 +1,128 @@
+"""PII vault: AES-256-GCM encryption with a rotatable key ring, HMAC-SHA256 blind indexes, masking.
+
+Ciphertext format stored in the column: "<key id>$<base64(nonce || ciphertext+tag)>". The column name is
+the associated data, so a value copied into another column fails to decrypt instead of leaking.
+Keys come from GONGHUI_PII_KEYS ("kid:base64key,kid2:base64key2"; the first encrypts, all decrypt) and
+GONGHUI_BLIND_INDEX_KEY; both are separate from SECRET_KEY so they can be rotated and held apart.
+"""
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from functools import cache
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+NONCE_BYTES = 12
+
+
+class DecryptionError(ValueError):
+    """The stored value could not be decrypted: unknown key id, wrong column, or tampered bytes."""
+
+
+@dataclass(frozen=True)
+class KeyRing:
+    primary_id: str
+    keys: dict[str, bytes]
+
+    def cipher(self, key_id: str) -> AESGCM:
+        try:
+            return AESGCM(self.keys[key_id])
+        except KeyError:
+            raise DecryptionError(f"unknown PII key id {key_id!r}") from None
+
+
+def _decode_key(name: str, raw: str) -> bytes:
+    try:
+        key = base64.b64decode(raw, validate=True)
+    except (binascii.Error, ValueError):
+        raise ImproperlyConfigured(f"{name}: key is not valid base64") from None
+    if len(key) != 32:
+        raise ImproperlyConfigured(f"{name}: key must be 32 bytes (AES-256), got {len(key)}")
+    return key
+
+
+def parse_key_ring(spec: str) -> KeyRing:
+    keys: dict[str, bytes] = {}
+    primary = ""
+    for part in spec.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        key_id, sep, raw = part.partition(":")
+        if not sep or not key_id or "$" in key_id:
+            raise ImproperlyConfigured("GONGHUI_PII_KEYS entries must look like 'kid:base64key'")
+        if key_id in keys:
+            raise ImproperlyConfigured(f"GONGHUI_PII_KEYS has key id {key_id!r} twice")
+        keys[key_id] = _decode_key("GONGHUI_PII_KEYS", raw)
+        primary = primary or key_id
+    if not keys:
+        raise ImproperlyConfigured("GONGHUI_PII_KEYS is empty")
+    return KeyRing(primary_id=primary, keys=keys)
+
+
+@cache
+def _key_ring_for(spec: str) -> KeyRing:
+    return parse_key_ring(spec)
+
+
+def key_ring() -> KeyRing:
+    # Cached per spec so that tests overriding the setting get the new ring.
+    return _key_ring_for(settings.GONGHUI_PII_KEYS)
+
+
+@cache
+def _blind_key_for(raw: str) -> bytes:
+    return _decode_key("GONGHUI_BLIND_INDEX_KEY", raw)
+
+
+def encrypt(plaintext: str, *, aad: str) -> str:
+    ring = key_ring()
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = ring.cipher(ring.primary_id).encrypt(nonce, plaintext.encode(), aad.encode())
+    return f"{ring.primary_id}${base64.b64encode(nonce + sealed).decode()}"
+
+
+def decrypt(token: str, *, aad: str) -> str:
+    key_id, sep, body = token.partition("$")
+    if not sep:
+        raise DecryptionError("value is not in the vault format")
+    try:
+        raw = base64.b64decode(body, validate=True)
+        return key_ring().cipher(key_id).decrypt(raw[:NONCE_BYTES], raw[NONCE_BYTES:], aad.encode()).decode()
+    except (InvalidTag, binascii.Error, ValueError) as exc:
+        raise DecryptionError(f"cannot decrypt value under key {key_id!r}") from exc
+
+
+def key_id_of(token: str) -> str:
+    return token.partition("$")[0]
+
+
+def blind_index(value: str, *, purpose: str) -> str:
+    """Deterministic keyed hash for exact lookups; `purpose` keeps indexes of different kinds apart."""
+    key = _blind_key_for(settings.GONGHUI_BLIND_INDEX_KEY)
+    return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def mask_resident_id(value: str | None) -> str:
+    """110112199001011236 -> 110112********1236 (area code and last four stay readable)."""
+    if not value:
+        return ""
+    if len(value) <= 10:
+        return "*" * len(value)
+    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+
+
+def mask_phone(value: str | None) -> str:
+    """13812345678 -> 138****5678."""
+    if not value:
+        return ""
+    if len(value) < 8:
+        return "*" * len(value)
+    return value[:3] + "*" * (len(value) - 7) + value[-4:]

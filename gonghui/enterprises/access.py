@@ -1,0 +1,17 @@
+from typing import Any
+
+from gonghui.accounts.scope import RANK_MANAGE_ENTERPRISES, rank_at
+from gonghui.core.access import get_in_scope
+from gonghui.core.errors import Forbidden
+from gonghui.enterprises.models import Enterprise
+from gonghui.enterprises.queries import enterprises_in_scope
+
+
+def access_enterprise(user: Any, enterprise_id: Any, *, write: bool = False) -> Enterprise:
+    enterprise = get_in_scope(
+        enterprises_in_scope(user).select_related("district", "street", "managing_unit", "union"),
+        enterprise_id,
+    )
+    if write and rank_at(user, enterprise.managing_unit) < RANK_MANAGE_ENTERPRISES:
+        raise Forbidden()
+    return enterprise

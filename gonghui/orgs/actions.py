@@ -1,0 +1,248 @@
+"""Writes to the union tree. Each function: one durable transaction, one audit event."""
+
+import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.accounts.scope import RANK_MANAGE_UNITS, rank_at
+from gonghui.core.audit import record_event
+from gonghui.core.errors import Conflict, Forbidden, InvalidInput
+from gonghui.orgs.models import OrgUnit, Region
+
+# Which kinds of unit may sit directly under which.
+ALLOWED_CHILD_KINDS: dict[str, frozenset[str]] = {
+    OrgUnit.Kind.CITY: frozenset({OrgUnit.Kind.DISTRICT}),
+    OrgUnit.Kind.DISTRICT: frozenset({OrgUnit.Kind.STREET, OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT}),
+    OrgUnit.Kind.STREET: frozenset({OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT}),
+    OrgUnit.Kind.JOINT: frozenset({OrgUnit.Kind.GRASSROOTS}),
+    OrgUnit.Kind.GRASSROOTS: frozenset(),
+}
+MAX_DEPTH = 12
+
+
+class UnitCodeTaken(Conflict):
+    code = "org_unit_code_taken"
+    default_message = _("Another union already uses the code %(code)s.")
+
+
+class ChildKindNotAllowed(InvalidInput):
+    code = "org_unit_kind_not_allowed"
+    default_message = _("A %(child)s cannot be placed under a %(parent)s.")
+
+
+class UnitClosed(InvalidInput):
+    code = "org_unit_closed"
+    default_message = _("%(name)s is closed; reopen it or choose another union.")
+
+
+class MoveIntoOwnSubtree(InvalidInput):
+    code = "org_unit_move_cycle"
+    default_message = _("A union cannot be moved under itself or one of its own sub-unions.")
+
+
+class UnitHasActiveChildren(InvalidInput):
+    code = "org_unit_has_active_children"
+    default_message = _("Close or move the %(count)d active sub-unions first.")
+
+
+class RootUnitExists(Conflict):
+    code = "org_unit_root_exists"
+    default_message = _("The city federation already exists; there is only one root.")
+
+
+def _check_child_kind(parent: OrgUnit, kind: str) -> None:
+    if kind not in ALLOWED_CHILD_KINDS[parent.kind]:
+        raise ChildKindNotAllowed(
+            field="kind", child=OrgUnit.Kind(kind).label, parent=OrgUnit.Kind(parent.kind).label
+        )
+
+
+def _require_manager(acting_user: Any, unit: OrgUnit) -> None:
+    if rank_at(acting_user, unit) < RANK_MANAGE_UNITS:
+        raise Forbidden()
+
+
+@transaction.atomic(durable=True)
+def do_create_org_unit(
+    *,
+    acting_user: Any,
+    parent: OrgUnit | None,
+    code: str,
+    name: str,
+    kind: str,
+    region: Region | None = None,
+    enterprise: Any = None,
+    now: datetime.datetime | None = None,
+) -> OrgUnit:
+    """Create a unit under `parent` (None only for the city root, which only a superuser may create)."""
+    now = now or timezone.now()
+    code = code.strip().upper()
+    name = name.strip()
+    if not code or not name:
+        raise InvalidInput(_("Code and name are required."))
+    if parent is None:
+        if kind != OrgUnit.Kind.CITY or not getattr(acting_user, "is_superuser", False):
+            raise Forbidden()
+        if OrgUnit.objects.filter(parent__isnull=True).exists():
+            raise RootUnitExists()
+    else:
+        _require_manager(acting_user, parent)
+        if parent.status != OrgUnit.Status.ACTIVE:
+            raise UnitClosed(field="parent", name=parent.name)
+        _check_child_kind(parent, kind)
+    if OrgUnit.objects.filter(code=code).exists():
+        raise UnitCodeTaken(field="code", code=code)
+    unit = OrgUnit.objects.create(
+        code=code,
+        name=name,
+        kind=kind,
+        parent=parent,
+        region=region,
+        path="pending/",
+        depth=(parent.depth + 1) if parent else 0,
+        created_at=now,
+    )
+    # The path embeds the unit's own id, known only after the insert.
+    unit.path = f"{parent.path if parent else ''}{unit.pk}/"
+    unit.save(update_fields=["path"])
+    if enterprise is not None:
+        enterprise.union = unit
+        enterprise.save(update_fields=["union"])
+    record_event(
+        acting_user=acting_user,
+        event_type="org_unit_created",
+        obj=unit,
+        unit=unit,
+        changed_fields=["code", "name", "kind", "parent", "region"] + (["enterprise"] if enterprise else []),
+        details={"kind": kind, "parent_id": parent.pk if parent else None},
+        now=now,
+    )
+    return unit
+
+
+@transaction.atomic(durable=True)
+def do_rename_org_unit(*, acting_user: Any, unit: OrgUnit, name: str) -> OrgUnit:
+    _require_manager(acting_user, unit)
+    name = name.strip()
+    if not name:
+        raise InvalidInput(_("The name cannot be empty."), field="name")
+    old = unit.name
+    unit.name = name
+    unit.save(update_fields=["name"])
+    record_event(
+        acting_user=acting_user,
+        event_type="org_unit_renamed",
+        obj=unit,
+        unit=unit,
+        changed_fields=["name"],
+        details={"old_name": old},
+    )
+    return unit
+
+
+@transaction.atomic(durable=True)
+def do_move_org_unit(*, acting_user: Any, unit: OrgUnit, new_parent: OrgUnit) -> OrgUnit:
+    """Re-hang a unit and its whole subtree: one UPDATE rewrites every path under it."""
+    _require_manager(acting_user, unit)
+    _require_manager(acting_user, new_parent)
+    if unit.parent_id is None:
+        raise Forbidden()
+    if new_parent.path.startswith(unit.path):
+        raise MoveIntoOwnSubtree(field="parent")
+    if new_parent.status != OrgUnit.Status.ACTIVE:
+        raise UnitClosed(field="parent", name=new_parent.name)
+    _check_child_kind(new_parent, unit.kind)
+    old_parent_id = unit.parent_id
+    old_path, new_path = unit.path, f"{new_parent.path}{unit.pk}/"
+    depth_shift = new_parent.depth + 1 - unit.depth
+    if (
+        len(new_path)
+        - len(old_path)
+        + max(
+            len(p) for p in OrgUnit.objects.filter(path__startswith=old_path).values_list("path", flat=True)
+        )
+        > 255
+        or new_parent.depth + 1 > MAX_DEPTH
+    ):
+        raise InvalidInput(_("The union tree would become too deep."), field="parent")
+    OrgUnit.objects.filter(path__startswith=old_path).update(
+        path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),
+        depth=F("depth") + depth_shift,
+    )
+    OrgUnit.objects.filter(pk=unit.pk).update(parent=new_parent)
+    unit.refresh_from_db()
+    record_event(
+        acting_user=acting_user,
+        event_type="org_unit_moved",
+        obj=unit,
+        unit=unit,
+        changed_fields=["parent", "path"],
+        details={"old_parent_id": old_parent_id, "new_parent_id": new_parent.pk},
+    )
+    return unit
+
+
+@transaction.atomic(durable=True)
+def do_close_org_unit(*, acting_user: Any, unit: OrgUnit, now: datetime.datetime | None = None) -> OrgUnit:
+    _require_manager(acting_user, unit)
+    if unit.parent_id is None:
+        raise Forbidden()
+    if unit.status == OrgUnit.Status.CLOSED:
+        raise UnitClosed(name=unit.name)
+    active_children = unit.children.filter(status=OrgUnit.Status.ACTIVE).count()
+    if active_children:
+        raise UnitHasActiveChildren(count=active_children)
+    unit.status = OrgUnit.Status.CLOSED
+    unit.closed_at = now or timezone.now()
+    unit.save(update_fields=["status", "closed_at"])
+    record_event(
+        acting_user=acting_user, event_type="org_unit_closed", obj=unit, unit=unit, changed_fields=["status"]
+    )
+    return unit
+
+
+@transaction.atomic(durable=True)
+def do_load_regions(*, acting_user: Any, data: dict[str, Any]) -> dict[str, int]:
+    """Create or update Beijing's regions from the shipped data file; running it again changes nothing."""
+    existing = {r.code: r for r in Region.objects.all()}
+    created = updated = 0
+
+    def upsert(code: str, name: str, level: str, parent: Region | None) -> Region:
+        nonlocal created, updated
+        region = existing.get(code)
+        if region is None:
+            region = Region.objects.create(code=code, name=name, level=level, parent=parent)
+            existing[code] = region
+            created += 1
+        elif (region.name, region.level, region.parent_id) != (name, level, parent.pk if parent else None):
+            region.name, region.level, region.parent = name, level, parent
+            region.save(update_fields=["name", "level", "parent"])
+            updated += 1
+        return region
+
+    province = upsert(data["province"]["code"], data["province"]["name"], Region.Level.PROVINCE, None)
+    districts = {
+        d["code"]: upsert(d["code"], d["name"], Region.Level.DISTRICT, province) for d in data["districts"]
+    }
+    new_streets = [
+        Region(code=s["code"], name=s["name"], level=Region.Level.STREET, parent=districts[s["district"]])
+        for s in data["streets"]
+        if s["code"] not in existing
+    ]
+    Region.objects.bulk_create(new_streets)
+    created += len(new_streets)
+    for s in data["streets"]:
+        if s["code"] in existing:
+            upsert(s["code"], s["name"], Region.Level.STREET, districts[s["district"]])
+    counts = {"created": created, "updated": updated, "total": Region.objects.count()}
+    record_event(
+        acting_user=acting_user,
+        event_type="regions_loaded",
+        details={"version": data.get("version", ""), **counts},
+    )
+    return counts

@@ -1,0 +1,26 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.accounts.forms import UnitChoiceField
+from gonghui.orgs.models import OrgUnit, Region
+
+
+class UnitForm(forms.Form):
+    code = forms.RegexField(label=_("Code"), max_length=32, regex=r"^[A-Za-z0-9_-]+$")
+    name = forms.CharField(label=_("Name"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrgUnit.Kind.choices)
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.order_by("code"), required=False
+    )
+
+
+class RenameForm(forms.Form):
+    name = forms.CharField(label=_("New name"), max_length=200)
+
+
+class MoveForm(forms.Form):
+    parent = UnitChoiceField(label=_("New parent"), queryset=OrgUnit.objects.none())
+
+    def __init__(self, *args: object, units: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.fields["parent"].queryset = units  # type: ignore[attr-defined]

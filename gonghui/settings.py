@@ -1,0 +1,243 @@
+"""One settings module, driven by the environment.
+
+Development (GONGHUI_ENV=development, the default) works with no environment at all: SQLite under var/,
+DEBUG on, development keys. Production (GONGHUI_ENV=production) refuses to start while DEBUG is on or any
+development default is still in use, and names the setting.
+"""
+
+import base64
+import os
+import sys
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("GONGHUI_VAR_DIR", BASE_DIR / "var"))
+
+# Well-known development values: fine on a laptop, refused in production.
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production"
+DEV_PII_KEYS = "dev1:" + base64.b64encode(b"gonghui-dev-pii-key-32-bytes!!!!").decode()
+DEV_BLIND_INDEX_KEY = base64.b64encode(b"gonghui-dev-blind-index-key-32b!").decode()
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {raw!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "")
+    if raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None:
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+TESTING = "pytest" in sys.modules or os.environ.get("GONGHUI_TESTING") == "1"
+GONGHUI_ENV = os.environ.get("GONGHUI_ENV", "development")
+if GONGHUI_ENV not in {"development", "production"}:
+    raise ImproperlyConfigured(f"GONGHUI_ENV must be 'development' or 'production', got {GONGHUI_ENV!r}")
+PRODUCTION = GONGHUI_ENV == "production"
+DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
+SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+ALLOWED_HOSTS = env_list(
+    "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
+)
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+# PII vault: "kid:base64key,kid2:base64key2" — the first key encrypts, all keys decrypt (rotation).
+GONGHUI_PII_KEYS = os.environ.get("GONGHUI_PII_KEYS", DEV_PII_KEYS)
+GONGHUI_BLIND_INDEX_KEY = os.environ.get("GONGHUI_BLIND_INDEX_KEY", DEV_BLIND_INDEX_KEY)
+# Version of the privacy notice a person consents to; stored with every enrolment.
+GONGHUI_PRIVACY_POLICY_VERSION = os.environ.get("GONGHUI_PRIVACY_POLICY_VERSION", "2026-11")
+
+# TOTP for roles that may reveal personal data. Only DEBUG may switch it off.
+GONGHUI_2FA_REQUIRED = env_bool("GONGHUI_2FA_REQUIRED", True)
+# Login lock-out: this many failures in a row lock the account for GONGHUI_LOCKOUT_MINUTES.
+GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
+GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
+# Longest single text value accepted anywhere (form field or JSON string) before the field's own limit.
+GONGHUI_MAX_TEXT_LENGTH = env_int("GONGHUI_MAX_TEXT_LENGTH", 10_000)
+
+
+def check_settings() -> None:
+    """Refuse to run in production with development secrets or DEBUG; say which setting is wrong."""
+    if not GONGHUI_2FA_REQUIRED and not DEBUG:
+        raise ImproperlyConfigured("GONGHUI_2FA_REQUIRED may only be switched off when DEBUG is on")
+    if not PRODUCTION:
+        return
+    problems = []
+    if DEBUG:
+        problems.append("DEBUG is on")
+    if SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32:
+        problems.append("SECRET_KEY is the development key or shorter than 32 characters")
+    if GONGHUI_PII_KEYS == DEV_PII_KEYS or "dev1:" in GONGHUI_PII_KEYS:
+        problems.append("GONGHUI_PII_KEYS is the development key ring")
+    if GONGHUI_BLIND_INDEX_KEY == DEV_BLIND_INDEX_KEY:
+        problems.append("GONGHUI_BLIND_INDEX_KEY is the development key")
+    if not ALLOWED_HOSTS:
+        problems.append("ALLOWED_HOSTS is empty")
+    if problems:
+        raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems))
+
+
+check_settings()
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_tasks_db",
+    "ninja",
+    "gonghui.core",
+    "gonghui.orgs",
+    "gonghui.accounts",
+    "gonghui.enterprises",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "gonghui.core.middleware.RejectBadInputMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "gonghui.urls"
+WSGI_APPLICATION = "gonghui.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:home"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "gonghui" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "gonghui.core.context_processors.nav",
+            ],
+        },
+    },
+]
+
+# SQLite under var/ is the embedded default; DATABASE_URL=postgres://... for PostgreSQL.
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'gonghui.sqlite3'}"),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets the job worker and the web server write side by side; IMMEDIATE avoids lock upgrades.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+        "transaction_mode": "IMMEDIATE",
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django.tasks.backends.immediate.ImmediateBackend"
+            if TESTING
+            else "django_tasks_db.DatabaseBackend"
+        ),
+        "QUEUES": ["default"],
+    }
+}
+
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("REDIS_URL"):
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+    }
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+if TESTING:
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "gonghui" / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if not PRODUCTION
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+# Request limits: large bodies are refused with a 400 before any view runs.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from gonghui.api import api
+
+urlpatterns = [
+    path("", include("gonghui.core.urls")),
+    path("accounts/", include("gonghui.accounts.urls")),
+    path("orgs/", include("gonghui.orgs.urls")),
+    path("enterprises/", include("gonghui.enterprises.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "gonghui.core.errorviews.bad_request"
+handler403 = "gonghui.core.errorviews.forbidden"
+handler404 = "gonghui.core.errorviews.not_found"
+handler500 = "gonghui.core.errorviews.server_error"

@@ -71,6 +71,7 @@ GONGHUI_PRIVACY_POLICY_VERSION = os.environ.get("GONGHUI_PRIVACY_POLICY_VERSION"
 
 # TOTP for roles that may reveal personal data. Only DEBUG may switch it off.
 GONGHUI_2FA_REQUIRED = env_bool("GONGHUI_2FA_REQUIRED", True)
+OTP_TOTP_ISSUER = "gonghui 工会"
 # Login lock-out: this many failures in a row lock the account for GONGHUI_LOCKOUT_MINUTES.
 GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
 GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
@@ -207,6 +208,11 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# In development WhiteNoise serves straight from the app folders; production serves collectstatic's output.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -70,4 +70,6 @@ def second_factor_required(user: Any) -> bool:
 
 def second_factor_missing(user: Any) -> bool:
     """True when the user must pass TOTP and has not in this session."""
-    return second_factor_required(user) and not user.is_verified()
+    # OTPMiddleware adds is_verified() to request.user; a user object fresh from login has none yet.
+    is_verified = getattr(user, "is_verified", None)
+    return second_factor_required(user) and not (is_verified is not None and is_verified())

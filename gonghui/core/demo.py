@@ -14,6 +14,7 @@ from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import Role, RoleAssignment, User
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
+from gonghui.enterprises.validators import with_check_character
 from gonghui.orgs.actions import do_create_org_unit
 from gonghui.orgs.models import OrgUnit, Region
 
@@ -47,7 +48,9 @@ UNITS = [
     ("BJ-HD-GJK", "甘家口街道总工会", OrgUnit.Kind.STREET, "BJ-HD", "110108004"),
 ]
 # Grassroots unions come after the enterprises they belong to: (code, name, parent code, enterprise key).
-GRASSROOTS = [("BJ-TZ-YS-YR", "北京云锐国际文化传媒有限公司工会", "BJ-TZ-YS", "yunrui")]
+GRASSROOTS: list[tuple[str, str, str, str]] = [
+    ("BJ-TZ-YS-YR", "北京云锐国际文化传媒有限公司工会", "BJ-TZ-YS", "yunrui")
+]
 
 # (username, display name, role, unit code). Names from the report where it gives them.
 STAFF = [
@@ -63,16 +66,10 @@ STAFF = [
 ]
 
 
-def _uscc(body17: str) -> str:
-    from stdnum.cn import uscc
-
-    return body17 + uscc.calc_check_digit(body17)
-
-
-ENTERPRISES = [
+ENTERPRISES: list[dict[str, Any]] = [
     {
         "key": "yunrui",
-        "uscc": _uscc("91110112MA01C2K7R"),
+        "uscc": with_check_character("91110112MA01C2K7R"),
         "name": "北京云锐国际文化传媒有限公司",
         "address": "北京市通州区永顺镇商务园中园",
         "district": "110112",
@@ -85,7 +82,7 @@ ENTERPRISES = [
     },
     {
         "key": "xinyi",
-        "uscc": _uscc("91110108MA00F5JX3"),
+        "uscc": with_check_character("91110108MA00F5JX3"),
         "name": "北京新意互动广告有限公司",
         "address": "北京市海淀区甘家口街道",
         "district": "110108",

@@ -17,13 +17,13 @@ class EncryptedTextField(models.TextField):
     def from_db_value(self, value: Any, expression: Any, connection: Any) -> str | None:
         if value is None:
             return None
-        return pii.decrypt(value, aad=self.column)
+        return pii.decrypt(value, aad=str(self.column))
 
     def get_prep_value(self, value: Any) -> str | None:
         value = super().get_prep_value(value)
         if value is None or value == "":
             return None
-        return pii.encrypt(str(value), aad=self.column)
+        return pii.encrypt(str(value), aad=str(self.column))
 
     def get_lookup(self, lookup_name: str) -> Any:
         if lookup_name != "isnull":

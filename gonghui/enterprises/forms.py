@@ -1,3 +1,5 @@
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,16 +25,13 @@ class EnterpriseForm(forms.Form):
 
     def __init__(self, *args: object, units: object, editing: bool = False, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        self.fields["managing_unit"].queryset = units  # type: ignore[attr-defined]
-        self.fields["district"].queryset = Region.objects.filter(level=Region.Level.DISTRICT).order_by("code")  # type: ignore[attr-defined]
-        self.fields["street"].queryset = (
-            Region.objects.filter(level=Region.Level.STREET)
-            .select_related(  # type: ignore[attr-defined]
-                "parent"
-            )
-            .order_by("code")
+        fields: dict[str, Any] = self.fields  # ModelChoiceFields; the base type has no queryset
+        fields["managing_unit"].queryset = units
+        fields["district"].queryset = Region.objects.filter(level=Region.Level.DISTRICT).order_by("code")
+        fields["street"].queryset = (
+            Region.objects.filter(level=Region.Level.STREET).select_related("parent").order_by("code")
         )
-        self.fields["street"].label_from_instance = lambda r: f"{r.parent.name} · {r.name}"  # type: ignore[attr-defined]
+        fields["street"].label_from_instance = lambda r: f"{r.parent.name} · {r.name}"
         if editing:
             del self.fields["uscc"]
 

@@ -49,9 +49,7 @@ def validate_uscc(raw: str) -> str:
     bad = [c for c in code if c not in ALPHABET]
     if bad:
         raise InvalidUscc(
-            _(
-                "The unified social credit code contains “%(char)s”; I, O, S, V and Z are never used."
-            ),
+            _("The unified social credit code contains “%(char)s”; I, O, S, V and Z are never used."),
             field="uscc",
             char=bad[0],
         )
@@ -61,3 +59,8 @@ def validate_uscc(raw: str) -> str:
             field="uscc",
         )
     return code
+
+
+def with_check_character(first17: str) -> str:
+    """Complete a 17-character code with its check character (demo data and tests)."""
+    return first17 + stdnum_uscc.calc_check_digit(first17)

@@ -13,6 +13,13 @@ class UnitForm(forms.Form):
         label=_("Region"), queryset=Region.objects.order_by("code"), required=False
     )
 
+    def __init__(self, *args: object, child_kinds: frozenset[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Offer only the kinds that may sit under this parent (a street takes grassroots and joint unions).
+        kind_field = self.fields["kind"]
+        assert isinstance(kind_field, forms.ChoiceField)
+        kind_field.choices = [c for c in OrgUnit.Kind.choices if c[0] in child_kinds]
+
 
 class RenameForm(forms.Form):
     name = forms.CharField(label=_("New name"), max_length=200)

@@ -1,3 +1,4 @@
+from django import forms as django_forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -21,10 +22,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     unit = access_org_unit(request.user, unit_id)
     can_manage = rank_at(request.user, unit) >= RANK_MANAGE_UNITS
     child_kinds = actions.ALLOWED_CHILD_KINDS[unit.kind]
-    create_form = UnitForm(prefix="new", initial={"region": unit.region_id})
-    create_form.fields["kind"].choices = [
-        c for c in create_form.fields["kind"].choices if c[0] in child_kinds
-    ]
+    create_form = UnitForm(prefix="new", initial={"region": unit.region_id}, child_kinds=child_kinds)
     move_units = queries.units_in_scope(request.user, min_rank=RANK_MANAGE_UNITS).filter(status="ACTIVE")
     forms = {
         "create_form": create_form,
@@ -35,10 +33,10 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
     }
     if request.method == "POST" and can_manage:
         op = request.POST.get("op")
+        form: django_forms.Form
         try:
             if op == "create":
-                form = forms["create_form"] = UnitForm(request.POST, prefix="new")
-                form.fields["kind"].choices = create_form.fields["kind"].choices
+                form = forms["create_form"] = UnitForm(request.POST, prefix="new", child_kinds=child_kinds)
                 if form.is_valid():
                     child = actions.do_create_org_unit(
                         acting_user=request.user, parent=unit, **form.cleaned_data

@@ -1,0 +1,76 @@
+"""Hostile input gets a 4xx with a stable code and a Chinese message, never a 500, and saves nothing."""
+
+import json
+
+from gonghui.orgs.models import OrgUnit
+
+
+def test_it_refuses_a_nul_character_in_a_query_string(personas):
+    response = personas.client(personas.city_admin).get("/api/v1/orgs/units?search=a%00b")
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "nul_character"
+    assert "空字符" in body["message"] or "NUL" in body["message"]
+
+
+def test_it_refuses_a_nul_character_in_a_json_body(personas):
+    parent = personas.unit("BJ-TZ-LY")
+    payload = {"parent_id": parent.pk, "code": "X1", "name": "坏\u0000名字", "kind": "GRASSROOTS"}
+    response = personas.client(personas.city_admin).post(
+        "/api/v1/orgs/units", json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_character"
+    assert not OrgUnit.objects.filter(code="X1").exists()
+
+
+def test_it_refuses_a_nul_character_in_a_console_form(personas):
+    unit = personas.unit("BJ-TZ-LY")
+    response = personas.client(personas.city_admin).post(
+        f"/orgs/{unit.pk}/", {"op": "rename", "rename-name": "潞源\x00"}
+    )
+    assert response.status_code == 400
+    assert "nul_character" in response.content.decode()
+    unit.refresh_from_db()
+    assert unit.name == "潞源街道总工会"
+
+
+def test_it_refuses_an_over_long_value(personas):
+    response = personas.client(personas.city_admin).get("/api/v1/orgs/units", {"search": "长" * 20_000})
+    assert response.status_code == 400
+    assert response.json()["code"] == "value_too_long"
+
+
+def test_it_refuses_a_field_longer_than_its_limit_with_a_field_error(personas):
+    parent = personas.unit("BJ-TZ-LY")
+    payload = {"parent_id": parent.pk, "code": "X2", "name": "名" * 201, "kind": "GRASSROOTS"}
+    response = personas.client(personas.city_admin).post(
+        "/api/v1/orgs/units", json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "invalid_input"
+    assert response.json()["field"] == "name"
+
+
+def test_it_refuses_an_oversized_body(personas, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    response = personas.client(personas.city_admin).post(
+        "/api/v1/orgs/units", json.dumps({"name": "x" * 5000}), content_type="application/json"
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "body_too_large"
+
+
+def test_it_answers_malformed_json_with_a_4xx(personas):
+    response = personas.client(personas.city_admin).post(
+        "/api/v1/orgs/units", "{not json", content_type="application/json"
+    )
+    assert 400 <= response.status_code < 500
+    assert "code" in response.json()
+
+
+def test_it_answers_a_non_numeric_id_with_not_found(personas):
+    client = personas.client(personas.city_admin)
+    assert client.get("/orgs/abc/").status_code == 404
+    response = client.get("/api/v1/orgs/units/abc")
+    assert 400 <= response.status_code < 500

@@ -1,0 +1,67 @@
+"""Production mode refuses development secrets and DEBUG, and says which setting is wrong."""
+
+import base64
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+GOOD_KEY = base64.b64encode(b"p" * 32).decode()
+
+
+def load_settings(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("GONGHUI_", "DEBUG", "SECRET_KEY"))}
+    clean.pop("PYTEST_CURRENT_TEST", None)
+    return subprocess.run(
+        [sys.executable, "-c", "import gonghui.settings"],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_it_refuses_production_with_development_keys():
+    result = load_settings(GONGHUI_ENV="production", ALLOWED_HOSTS="union.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert "GONGHUI_PII_KEYS" in result.stderr
+    assert "GONGHUI_BLIND_INDEX_KEY" in result.stderr
+
+
+def test_it_refuses_production_with_debug_on():
+    result = load_settings(
+        GONGHUI_ENV="production",
+        DEBUG="1",
+        SECRET_KEY="s" * 50,
+        GONGHUI_PII_KEYS=f"k1:{GOOD_KEY}",
+        GONGHUI_BLIND_INDEX_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="union.example",
+    )
+    assert result.returncode != 0
+    assert "DEBUG is on" in result.stderr
+
+
+def test_it_starts_in_production_with_real_settings():
+    result = load_settings(
+        GONGHUI_ENV="production",
+        SECRET_KEY="s" * 50,
+        GONGHUI_PII_KEYS=f"k1:{GOOD_KEY}",
+        GONGHUI_BLIND_INDEX_KEY=GOOD_KEY,
+        ALLOWED_HOSTS="union.example",
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_it_refuses_a_malformed_boolean():
+    result = load_settings(DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_it_refuses_switching_off_2fa_without_debug():
+    result = load_settings(DEBUG="0", GONGHUI_2FA_REQUIRED="0")
+    assert result.returncode != 0
+    assert "GONGHUI_2FA_REQUIRED" in result.stderr

@@ -138,6 +138,7 @@ ROOT_URLCONF = "gonghui.urls"
 WSGI_APPLICATION = "gonghui.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
+CSRF_FAILURE_VIEW = "gonghui.core.errorviews.csrf_failure"
 LOGIN_REDIRECT_URL = "core:home"
 
 TEMPLATES = [

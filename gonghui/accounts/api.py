@@ -15,7 +15,7 @@ router = Router(tags=["accounts"])
 @router.get("/me", response={200: MeOut, **ERRORS})
 def me(request: HttpRequest) -> dict:
     user = request.user
-    roles = user.role_assignments.filter(revoked_at__isnull=True).select_related("unit")  # type: ignore[union-attr]
+    roles = queries.list_own_roles(user=user)
     return {"id": user.pk, "username": user.username, "display_name": user.display_name, "roles": list(roles)}  # type: ignore[union-attr]
 
 

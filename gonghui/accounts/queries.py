@@ -41,6 +41,14 @@ def list_role_assignments(*, acting_user: Any, user: User) -> QuerySet[RoleAssig
     )
 
 
+def list_own_roles(*, user: Any) -> QuerySet[RoleAssignment]:
+    return (
+        RoleAssignment.objects.filter(user=user, revoked_at__isnull=True)
+        .select_related("unit")
+        .order_by("pk")
+    )
+
+
 def find_user_by_token(raw: str) -> User | None:
     """Resolve a bearer token "gh_<prefix>_<secret>" to its active user, or None."""
     parts = raw.split("_", 2)

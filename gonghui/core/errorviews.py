@@ -14,6 +14,11 @@ class BadRequest(DomainError):
     default_message = _("The request could not be understood (it may be too large or malformed).")
 
 
+class CsrfFailed(Forbidden):
+    code = "csrf_failed"
+    default_message = _("The form has expired or was sent from another site; reload the page and try again.")
+
+
 class ServerError(DomainError):
     code = "server_error"
     default_message = _("Something went wrong on our side; it has been logged. Please try again.")
@@ -30,6 +35,10 @@ def forbidden(request: HttpRequest, exception: Any = None) -> HttpResponse:
 
 def not_found(request: HttpRequest, exception: Any = None) -> HttpResponse:
     return error_response(request, NotFound())
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return error_response(request, CsrfFailed())
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

@@ -39,6 +39,12 @@ def enterprise_list(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+def worksite_list(request: HttpRequest) -> HttpResponse:
+    worksites = queries.list_worksites(acting_user=request.user)[:PAGE_SIZE]
+    return render(request, "enterprises/worksite_list.html", {"worksites": worksites})
+
+
+@staff_required
 def enterprise_create(request: HttpRequest) -> HttpResponse:
     form = EnterpriseForm(request.POST or None, units=_managing_units(request))
     if request.method == "POST" and form.is_valid():

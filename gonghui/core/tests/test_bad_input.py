@@ -74,3 +74,13 @@ def test_it_answers_a_non_numeric_id_with_not_found(personas):
     assert client.get("/orgs/abc/").status_code == 404
     response = client.get("/api/v1/orgs/units/abc")
     assert 400 <= response.status_code < 500
+
+
+def test_it_answers_a_stale_form_with_a_chinese_page_not_a_crash(personas):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.city_admin)
+    response = client.post("/accounts/logout/")
+    assert response.status_code == 403
+    assert "csrf_failed" in response.content.decode()

@@ -102,3 +102,14 @@ def test_it_gives_partner_roles_no_subtree_reach(personas):
     client = personas.client(personas.bank_operator)
     assert client.get("/api/v1/orgs/units").json()["items"] == []
     assert client.get(f"/api/v1/enterprises/{personas.enterprise('yunrui').pk}").status_code == 404
+
+
+def test_it_lists_worksites_only_in_the_users_area(personas):
+    assert (
+        "城市副中心周转房项目三标段"
+        in personas.client(personas.luyuan_officer).get("/enterprises/worksites/").content.decode()
+    )
+    assert (
+        "城市副中心周转房项目三标段"
+        not in personas.client(personas.haidian_officer).get("/enterprises/worksites/").content.decode()
+    )

@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "gonghui.orgs",
     "gonghui.accounts",
     "gonghui.enterprises",
+    "gonghui.members",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,478 @@
+"""Enrolment, review and transfer. Every way in — field phone, self-service QR, roster import, console —
+calls do_enrol_member; each function is one durable transaction with one audit event."""
+
+import datetime
+import uuid
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.accounts.models import ROLE_RANK, Role
+from gonghui.accounts.scope import rank_at
+from gonghui.core.audit import record_event
+from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from gonghui.core.phones import normalise_phone
+from gonghui.core.pii import blind_index
+from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.members.models import (
+    Channel,
+    Consent,
+    Education,
+    EmploymentStatus,
+    HukouType,
+    Membership,
+    Person,
+    PoliticalStatus,
+    Transfer,
+)
+from gonghui.members.validators import WARNING_AREA_UNKNOWN, check_resident_id
+from gonghui.orgs.models import OrgUnit
+
+RANK_ENROL = ROLE_RANK[Role.COLLECTOR]
+RANK_REVIEW = ROLE_RANK[Role.UNION_CHAIR]
+WARNING_PHONE_SHARED = "phone_shared"
+# Person fields an application may fill; a differing value never overwrites a stored one.
+PERSON_FIELDS = (
+    "name",
+    "phone",
+    "ethnicity",
+    "education",
+    "political_status",
+    "hukou_type",
+    "is_migrant_worker",
+)
+
+
+class ConsentRequired(InvalidInput):
+    code = "consent_required"
+    default_message = _("The person must agree to the privacy notice before their data can be collected.")
+
+
+class AreaCodeUnknown(DomainError):
+    code = WARNING_AREA_UNKNOWN
+    default_message = _(
+        "The first six digits of this resident ID are not a known area code for its birth year. This happens "
+        "with real IDs issued after re-districting: check the card, then confirm to continue."
+    )
+    status = 409
+
+
+class NotAMemberUnion(InvalidInput):
+    code = "membership_union_kind"
+    default_message = _("Members join a grassroots or joint grassroots union, not %(name)s.")
+
+
+class NotPending(Conflict):
+    code = "membership_not_pending"
+    default_message = _("This application has already been decided.")
+
+
+class AlreadyActiveElsewhere(Conflict):
+    code = "membership_active_elsewhere"
+    default_message = _("This person is already an active member of %(union)s; use a transfer instead.")
+
+
+class TransferNotOpen(Conflict):
+    code = "transfer_not_open"
+    default_message = _("This transfer has already been decided.")
+
+
+class ReasonRequired(InvalidInput):
+    code = "reason_required"
+    default_message = _("Give a reason, so the applicant knows what to do.")
+
+
+@dataclass
+class EnrolmentData:
+    """The national real-name collection form, as any channel delivers it."""
+
+    name: str
+    resident_id: str
+    phone: str = ""
+    ethnicity: str = ""
+    education: str = ""
+    political_status: str = ""
+    hukou_type: str = ""
+    is_migrant_worker: bool = False
+    employer: Enterprise | None = None
+    employer_name: str = ""
+    employment_status: str = EmploymentStatus.EMPLOYED
+    worksite: Worksite | None = None
+
+
+@dataclass
+class EnrolmentOutcome:
+    """kind: created | merged | transfer_proposed | already_member | replayed"""
+
+    kind: str
+    membership: Membership
+    transfer: Transfer | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _clean_form(data: EnrolmentData) -> EnrolmentData:
+    data.name = " ".join(data.name.split())
+    if not data.name or len(data.name) > 50:
+        raise InvalidInput(_("Enter the name as on the ID card (at most 50 characters)."), field="name")
+    data.phone = normalise_phone(data.phone, field="phone") if data.phone.strip() else ""
+    choices = {
+        "education": Education.values,
+        "political_status": PoliticalStatus.values,
+        "hukou_type": HukouType.values,
+        "employment_status": EmploymentStatus.values,
+    }
+    for name, allowed in choices.items():
+        value = getattr(data, name)
+        if value and value not in allowed:
+            raise InvalidInput(_("Choose one of the listed options."), field=name)
+    data.employer_name = data.employer_name.strip()[:200]
+    data.ethnicity = data.ethnicity.strip()[:20]
+    return data
+
+
+def _fill_person(person: Person, data: EnrolmentData, now: datetime.datetime) -> list[str]:
+    """Fill what the stored person lacks; report (never apply) values that differ."""
+    conflicts = []
+    changed = False
+    for name in PERSON_FIELDS:
+        new, old = getattr(data, name), getattr(person, name)
+        if new in ("", None, False):
+            continue
+        if old in ("", None, False):
+            setattr(person, name, new)
+            changed = True
+        elif old != new:
+            conflicts.append(f"field_differs:{name}")
+    if changed:
+        person.updated_at = now
+        person.save()
+    return conflicts
+
+
+def _membership_fields(data: EnrolmentData) -> dict[str, Any]:
+    return {
+        "employer": data.employer,
+        "employer_name": data.employer_name or (data.employer.name if data.employer else ""),
+        "employment_status": data.employment_status or EmploymentStatus.EMPLOYED,
+        "worksite": data.worksite,
+    }
+
+
+@transaction.atomic(durable=True)
+def do_enrol_member(
+    *,
+    acting_user: Any,
+    union: OrgUnit,
+    data: EnrolmentData,
+    channel: str,
+    consent_given: bool,
+    client_uuid: uuid.UUID | None = None,
+    confirm_area_warning: bool = False,
+    now: datetime.datetime | None = None,
+) -> EnrolmentOutcome:
+    """Enrol a person in `union`, whatever the channel.
+
+    - the same client_uuid again (a phone re-sending after a timeout): the stored record, nothing new;
+    - already active in this union: nothing new;
+    - already active in another union: a pending membership here and a transfer proposal;
+    - already pending anywhere: merged into that application (blank fields filled, differences flagged);
+    - otherwise a new membership, ACTIVE when an officer enters it at the console or by import, PENDING
+      (for review) from a phone or self-service.
+    """
+    now = now or timezone.now()
+    actor = acting_user if getattr(acting_user, "pk", None) else None
+    if channel not in Channel.values:
+        raise InvalidInput(field="channel")
+    if channel != Channel.SELF_SERVICE and rank_at(acting_user, union) < RANK_ENROL:
+        raise Forbidden()
+    if (
+        union.kind not in (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
+        or union.status != OrgUnit.Status.ACTIVE
+    ):
+        raise NotAMemberUnion(field="union", name=union.name)
+    if not consent_given:
+        raise ConsentRequired(field="consent")
+
+    if client_uuid is not None:
+        replayed = (
+            Membership.objects.filter(client_uuid=client_uuid).select_related("person", "union").first()
+        )
+        if replayed is not None:
+            record_event(
+                acting_user=actor, event_type="enrolment_replayed", obj=replayed, unit=replayed.union, now=now
+            )
+            return EnrolmentOutcome("replayed", replayed, warnings=list(replayed.warnings))
+
+    checked = check_resident_id(data.resident_id)
+    data = _clean_form(data)
+    warnings = list(checked.warnings)
+    officer_present = channel in (Channel.CONSOLE, Channel.IMPORT)
+    if WARNING_AREA_UNKNOWN in warnings and officer_present and not confirm_area_warning:
+        raise AreaCodeUnknown(field="resident_id")
+    id_index = blind_index(checked.number, purpose="resident_id")
+    if data.phone and (
+        Person.objects.filter(phone_index=blind_index(data.phone, purpose="phone"))
+        .exclude(resident_id_index=id_index)
+        .exists()
+    ):
+        warnings.append(WARNING_PHONE_SHARED)
+
+    person = Person.objects.select_for_update().filter(resident_id_index=id_index).first()
+    if person is None:
+        try:
+            with transaction.atomic():
+                person = Person.objects.create(
+                    resident_id=checked.number,
+                    birth_date=checked.birth_date,
+                    gender=checked.gender,
+                    created_at=now,
+                    updated_at=now,
+                    **{name: getattr(data, name) for name in PERSON_FIELDS},
+                )
+        except IntegrityError:
+            raise Conflict(_("The same person is being saved right now; try again in a moment.")) from None
+    else:
+        warnings += _fill_person(person, data, now)
+
+    memberships = {m.status: m for m in person.memberships.filter(status__in=["ACTIVE", "PENDING"])}
+    active, pending = memberships.get("ACTIVE"), memberships.get("PENDING")
+    if active is not None and active.union_id == union.pk:
+        record_event(
+            acting_user=actor, event_type="enrolment_already_member", obj=active, unit=union, now=now
+        )
+        return EnrolmentOutcome("already_member", active, warnings=warnings)
+    if pending is not None:
+        pending.warnings = sorted(set(pending.warnings) | set(warnings))
+        for key, value in _membership_fields(data).items():
+            if not getattr(pending, key) and value:
+                setattr(pending, key, value)
+        pending.save()
+        _record_consent(pending, channel, actor, now)
+        record_event(
+            acting_user=actor,
+            event_type="enrolment_merged",
+            obj=pending,
+            unit=pending.union,
+            changed_fields=["warnings", "consents"],
+            details={"channel": channel, "into_union_id": pending.union_id},
+            now=now,
+        )
+        return EnrolmentOutcome("merged", pending, warnings=pending.warnings)
+
+    status = Membership.Status.PENDING
+    if active is None and officer_present and rank_at(acting_user, union) >= RANK_REVIEW:
+        status = Membership.Status.ACTIVE
+    try:
+        with transaction.atomic():
+            membership = Membership.objects.create(
+                person=person,
+                union=union,
+                status=status,
+                channel=channel,
+                applied_at=now,
+                joined_date=timezone.localdate(now) if status == Membership.Status.ACTIVE else None,
+                collected_by=actor,
+                client_uuid=client_uuid,
+                warnings=sorted(set(warnings)),
+                reviewed_by=actor if status == Membership.Status.ACTIVE else None,
+                reviewed_at=now if status == Membership.Status.ACTIVE else None,
+                **_membership_fields(data),
+            )
+    except IntegrityError:
+        # A concurrent upload of the same record won the race; the caller may simply retry.
+        raise Conflict(_("The same application is being saved right now; try again in a moment.")) from None
+    _record_consent(membership, channel, actor, now)
+    transfer = None
+    if active is not None:
+        transfer = Transfer.objects.create(
+            person=person,
+            from_membership=active,
+            to_membership=membership,
+            proposed_by=actor,
+            proposed_at=now,
+        )
+    record_event(
+        acting_user=actor,
+        event_type="transfer_proposed" if transfer else "member_enrolled",
+        obj=membership,
+        unit=union,
+        changed_fields=[f.name for f in fields(EnrolmentData)],
+        details={"channel": channel, "status": status, "warnings": sorted(set(warnings))}
+        | ({"from_union_id": active.union_id} if active is not None else {}),
+        now=now,
+    )
+    return EnrolmentOutcome("transfer_proposed" if transfer else "created", membership, transfer, warnings)
+
+
+def _record_consent(membership: Membership, channel: str, actor: Any, now: datetime.datetime) -> None:
+    Consent.objects.create(
+        membership=membership,
+        policy_version=settings.GONGHUI_PRIVACY_POLICY_VERSION,
+        consented_at=now,
+        channel=channel,
+        collected_by=actor,
+    )
+
+
+def _require_reviewer(acting_user: Any, union: OrgUnit) -> None:
+    if rank_at(acting_user, union) < RANK_REVIEW:
+        raise Forbidden()
+
+
+def _activate(membership: Membership, acting_user: Any, now: datetime.datetime) -> None:
+    active = Membership.objects.filter(person=membership.person, status=Membership.Status.ACTIVE).first()
+    if active is not None:
+        raise AlreadyActiveElsewhere(union=active.union.name)
+    membership.status = Membership.Status.ACTIVE
+    membership.joined_date = timezone.localdate(now)
+    membership.reviewed_by = acting_user
+    membership.reviewed_at = now
+    membership.save(update_fields=["status", "joined_date", "reviewed_by", "reviewed_at"])
+
+
+def _check_reviewable(membership: Membership) -> None:
+    if membership.status != Membership.Status.PENDING:
+        raise NotPending()
+    if hasattr(membership, "transfer_in"):
+        raise InvalidInput(_("This application is a transfer; decide it from the transfer page."))
+
+
+@transaction.atomic(durable=True)
+def do_approve_membership(
+    *, acting_user: Any, membership: Membership, now: datetime.datetime | None = None
+) -> Membership:
+    now = now or timezone.now()
+    _require_reviewer(acting_user, membership.union)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_reviewable(membership)
+    _activate(membership, acting_user, now)
+    record_event(
+        acting_user=acting_user,
+        event_type="membership_approved",
+        obj=membership,
+        unit=membership.union,
+        changed_fields=["status", "joined_date"],
+        now=now,
+    )
+    return membership
+
+
+@transaction.atomic(durable=True)
+def do_reject_membership(
+    *, acting_user: Any, membership: Membership, reason: str, now: datetime.datetime | None = None
+) -> Membership:
+    now = now or timezone.now()
+    _require_reviewer(acting_user, membership.union)
+    reason = reason.strip()
+    if not reason:
+        raise ReasonRequired(field="reason")
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _check_reviewable(membership)
+    membership.status = Membership.Status.REJECTED
+    membership.rejection_reason = reason[:200]
+    membership.reviewed_by = acting_user
+    membership.reviewed_at = now
+    membership.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+    record_event(
+        acting_user=acting_user,
+        event_type="membership_rejected",
+        obj=membership,
+        unit=membership.union,
+        changed_fields=["status", "rejection_reason"],
+        now=now,
+    )
+    return membership
+
+
+@dataclass
+class BulkApproval:
+    approved: list[Membership]
+    skipped: dict[int, str]  # membership id -> error code
+
+
+@transaction.atomic(durable=True)
+def do_bulk_approve_memberships(
+    *, acting_user: Any, memberships: list[Membership], unit: OrgUnit, now: datetime.datetime | None = None
+) -> BulkApproval:
+    """Approve many applications at once; ones that cannot be approved are listed with the reason."""
+    now = now or timezone.now()
+    _require_reviewer(acting_user, unit)
+    result = BulkApproval(approved=[], skipped={})
+    locked = (
+        Membership.objects.select_for_update()
+        .filter(pk__in=[m.pk for m in memberships])
+        .select_related("person", "union")
+    )
+    for membership in locked.order_by("pk"):
+        try:
+            if not membership.union.is_within(unit):
+                raise Forbidden()
+            _check_reviewable(membership)
+            with transaction.atomic():
+                _activate(membership, acting_user, now)
+        except DomainError as error:
+            result.skipped[membership.pk] = error.code
+        else:
+            result.approved.append(membership)
+    record_event(
+        acting_user=acting_user,
+        event_type="memberships_bulk_approved",
+        unit=unit,
+        changed_fields=["status", "joined_date"],
+        details={"approved": [m.pk for m in result.approved], "skipped": result.skipped},
+        now=now,
+    )
+    return result
+
+
+@transaction.atomic(durable=True)
+def do_decide_transfer(
+    *,
+    acting_user: Any,
+    transfer: Transfer,
+    approve: bool,
+    reason: str = "",
+    now: datetime.datetime | None = None,
+) -> Transfer:
+    """The receiving union decides. Approving ends the old membership and activates the new one."""
+    now = now or timezone.now()
+    transfer = (
+        Transfer.objects.select_for_update()
+        .select_related("from_membership", "to_membership")
+        .get(pk=transfer.pk)
+    )
+    incoming = transfer.to_membership
+    _require_reviewer(acting_user, incoming.union)
+    if transfer.status != Transfer.Status.PROPOSED:
+        raise TransferNotOpen()
+    if not approve and not reason.strip():
+        raise ReasonRequired(field="reason")
+    outgoing = transfer.from_membership
+    if approve:
+        if outgoing.status == Membership.Status.ACTIVE:
+            outgoing.status = Membership.Status.TRANSFERRED_OUT
+            outgoing.ended_at = now
+            outgoing.save(update_fields=["status", "ended_at"])
+        _activate(incoming, acting_user, now)
+    else:
+        incoming.status = Membership.Status.REJECTED
+        incoming.rejection_reason = reason.strip()[:200]
+        incoming.reviewed_by, incoming.reviewed_at = acting_user, now
+        incoming.save(update_fields=["status", "rejection_reason", "reviewed_by", "reviewed_at"])
+    transfer.status = Transfer.Status.APPROVED if approve else Transfer.Status.REJECTED
+    transfer.decided_by, transfer.decided_at, transfer.reason = acting_user, now, reason.strip()[:200]
+    transfer.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    record_event(
+        acting_user=acting_user,
+        event_type="transfer_approved" if approve else "transfer_rejected",
+        obj=transfer,
+        unit=incoming.union,
+        changed_fields=["status"],
+        details={"from_union_id": outgoing.union_id, "to_union_id": incoming.union_id},
+        now=now,
+    )
+    return transfer

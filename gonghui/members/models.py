@@ -1,0 +1,188 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.fields import BlindIndexField, EncryptedTextField
+
+
+class Gender(models.TextChoices):
+    MALE = "M", _("Male")
+    FEMALE = "F", _("Female")
+
+
+class Education(models.TextChoices):
+    PRIMARY_OR_LESS = "PRIMARY_OR_LESS", _("Primary school or less")
+    JUNIOR_HIGH = "JUNIOR_HIGH", _("Junior high school")
+    SENIOR_HIGH = "SENIOR_HIGH", _("Senior high / vocational school")
+    JUNIOR_COLLEGE = "JUNIOR_COLLEGE", _("Junior college")
+    BACHELOR = "BACHELOR", _("Bachelor")
+    POSTGRADUATE = "POSTGRADUATE", _("Postgraduate")
+
+
+class PoliticalStatus(models.TextChoices):
+    CPC_MEMBER = "CPC_MEMBER", _("CPC member")
+    CPC_PROBATIONARY = "CPC_PROBATIONARY", _("CPC probationary member")
+    CYL_MEMBER = "CYL_MEMBER", _("Communist Youth League member")
+    OTHER_PARTY = "OTHER_PARTY", _("Member of another party")
+    MASSES = "MASSES", _("The masses")
+
+
+class HukouType(models.TextChoices):
+    AGRICULTURAL = "AGRICULTURAL", _("Agricultural")
+    NON_AGRICULTURAL = "NON_AGRICULTURAL", _("Non-agricultural")
+
+
+class EmploymentStatus(models.TextChoices):
+    EMPLOYED = "EMPLOYED", _("In service")
+    TEMPORARY = "TEMPORARY", _("Temporary staff")
+    FLEXIBLE = "FLEXIBLE", _("Flexible employment")
+    RETIRED = "RETIRED", _("Retired")
+    UNEMPLOYED = "UNEMPLOYED", _("Not employed")
+
+
+class Channel(models.TextChoices):
+    STAFF_MOBILE = "STAFF_MOBILE", _("Field collection on a phone")
+    SELF_SERVICE = "SELF_SERVICE", _("Self-service by QR code")
+    IMPORT = "IMPORT", _("Roster import")
+    CONSOLE = "CONSOLE", _("Officer at the console")
+
+
+class Person(models.Model):
+    """One per resident ID (found by its blind index). The fields of the national collection form that
+    belong to the person; what belongs to a union membership lives on Membership."""
+
+    name = models.CharField(_("name"), max_length=50)
+    gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
+    ethnicity = models.CharField(_("ethnic group"), max_length=20, blank=True)
+    birth_date = models.DateField(_("birth date"))
+    resident_id = EncryptedTextField(_("resident ID number"))
+    resident_id_index = BlindIndexField(source="resident_id", purpose="resident_id", unique=True)
+    phone = EncryptedTextField(_("mobile phone"), null=True, blank=True)
+    phone_index = BlindIndexField(source="phone", purpose="phone")
+    education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
+    political_status = models.CharField(
+        _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
+    )
+    hukou_type = models.CharField(
+        _("household registration"), max_length=20, choices=HukouType.choices, blank=True
+    )
+    is_migrant_worker = models.BooleanField(_("migrant worker"), default=False)
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        # Never the ID or phone: __str__ reaches logs and the audit table.
+        return f"{self.name}（#{self.pk}）"
+
+
+class Membership(models.Model):
+    """A person's membership of one grassroots (or joint) union, from application to its end."""
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", _("Awaiting review")
+        ACTIVE = "ACTIVE", _("Active")
+        REJECTED = "REJECTED", _("Rejected")
+        TRANSFERRED_OUT = "TRANSFERRED_OUT", _("Transferred out")
+        ENDED = "ENDED", _("Ended")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
+    union = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="memberships")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    employer = models.ForeignKey(
+        "enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
+    employer_name = models.CharField(_("employer"), max_length=200, blank=True)
+    employment_status = models.CharField(
+        _("employment status"),
+        max_length=20,
+        choices=EmploymentStatus.choices,
+        default=EmploymentStatus.EMPLOYED,
+    )
+    worksite = models.ForeignKey(
+        "enterprises.Worksite", null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
+    applied_at = models.DateTimeField()
+    joined_date = models.DateField(_("joined on"), null=True, blank=True)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The client's id for the record (a collector phone's UUID): the same record sent twice is stored once.
+    client_uuid = models.UUIDField(null=True, blank=True, unique=True)
+    # Codes of what a reviewer should look at: area code unknown, phone shared with another ID, merged fields.
+    warnings = models.JSONField(default=list, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_reason = models.CharField(max_length=200, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One person, at most one active membership — enforced by the database, not only by code.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status="ACTIVE"),
+                name="membership_one_active_per_person",
+            ),
+            # A second application while one is pending is merged into it, never stored beside it.
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(status="PENDING"),
+                name="membership_one_pending_per_person",
+            ),
+        ]
+        indexes = [models.Index(fields=["union", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.person} @ {self.union.code} {self.status}"
+
+
+class Consent(models.Model):
+    """What a person agreed to when applying (PIPL): policy version, when, through which channel, who
+    collected it."""
+
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="consents")
+    policy_version = models.CharField(max_length=20)
+    consented_at = models.DateTimeField()
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"consent {self.policy_version} for membership #{self.membership_id}"
+
+
+class Transfer(models.Model):
+    """会员关系接转: moving an active membership to another union; the receiving side approves."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "PROPOSED", _("Proposed")
+        APPROVED = "APPROVED", _("Approved")
+        REJECTED = "REJECTED", _("Rejected")
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="transfers")
+    from_membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="transfers_out")
+    to_membership = models.OneToOneField(Membership, on_delete=models.PROTECT, related_name="transfer_in")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROPOSED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField()
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(status="PROPOSED"), name="transfer_one_open_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"transfer #{self.pk} {self.status}"

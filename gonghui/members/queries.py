@@ -1,0 +1,84 @@
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gonghui.accounts.scope import RANK_READ, path_q
+from gonghui.core.models import AuditEvent
+from gonghui.core.pii import blind_index
+from gonghui.members.models import Membership, Person, Transfer
+from gonghui.members.validators import normalise_resident_id
+
+
+def memberships_in_scope(acting_user: Any, *, min_rank: int = RANK_READ) -> QuerySet[Membership]:
+    return Membership.objects.filter(path_q(acting_user, "union__path", min_rank=min_rank))
+
+
+def list_review_queue(*, acting_user: Any, union_id: int | None = None) -> QuerySet[Membership]:
+    """Pending applications (not transfers, which have their own page), oldest first."""
+    queue = (
+        memberships_in_scope(acting_user)
+        .filter(status=Membership.Status.PENDING, transfer_in__isnull=True)
+        .select_related("person", "union", "employer", "worksite", "collected_by")
+    )
+    if union_id:
+        queue = queue.filter(union_id=union_id)
+    return queue.order_by("applied_at", "pk")
+
+
+def search_members(
+    *,
+    acting_user: Any,
+    text: str = "",
+    union_id: int | None = None,
+    status: str | None = None,
+) -> QuerySet[Membership]:
+    """By name (contains), or exactly by resident ID or phone through their blind indexes."""
+    memberships = memberships_in_scope(acting_user).select_related("person", "union", "employer")
+    text = text.strip()
+    if text:
+        digits = normalise_resident_id(text)
+        if len(digits) == 18:
+            memberships = memberships.filter(
+                person__resident_id_index=blind_index(digits, purpose="resident_id")
+            )
+        elif digits.isdigit() and len(digits) == 11:
+            memberships = memberships.filter(person__phone_index=blind_index(digits, purpose="phone"))
+        else:
+            memberships = memberships.filter(person__name__contains=text)
+    if union_id:
+        memberships = memberships.filter(union_id=union_id)
+    if status:
+        memberships = memberships.filter(status=status)
+    return memberships.order_by("-applied_at", "-pk")
+
+
+def list_transfers(*, acting_user: Any, open_only: bool = False) -> QuerySet[Transfer]:
+    """Transfers where either side is in the user's area: both sides see them."""
+    transfers = Transfer.objects.filter(
+        path_q(acting_user, "from_membership__union__path")
+        | path_q(acting_user, "to_membership__union__path")
+    ).select_related("person", "from_membership__union", "to_membership__union", "proposed_by")
+    if open_only:
+        transfers = transfers.filter(status=Transfer.Status.PROPOSED)
+    return transfers.order_by("-proposed_at", "-pk")
+
+
+def get_member_history(*, acting_user: Any, person: Person) -> QuerySet[AuditEvent]:
+    """The audit trail of the person's memberships and transfers that lie in the user's area."""
+    membership_ids = [str(pk) for pk in person.memberships.values_list("pk", flat=True)]
+    transfer_ids = [str(pk) for pk in person.transfers.values_list("pk", flat=True)]
+    return (
+        AuditEvent.objects.filter(path_q(acting_user, "unit_path"))
+        .filter(
+            Q(object_type="members.membership", object_id__in=membership_ids)
+            | Q(object_type="members.transfer", object_id__in=transfer_ids)
+        )
+        .select_related("actor", "unit")
+        .order_by("created_at", "pk")
+    )
+
+
+def list_person_memberships(*, acting_user: Any, person: Person) -> QuerySet[Membership]:
+    return (
+        memberships_in_scope(acting_user).filter(person=person).select_related("union").order_by("applied_at")
+    )

@@ -6,10 +6,13 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gonghui.accounts.api import router as accounts_router
+from gonghui.collect.api import router as collect_router
 from gonghui.core.api import router as audit_router
 from gonghui.core.api_support import API_AUTH
 from gonghui.core.errors import DomainError
 from gonghui.enterprises.api import router as enterprises_router
+from gonghui.members.api import router as members_router
+from gonghui.members.join_api import router as join_router
 from gonghui.orgs.api import router as orgs_router
 
 api = NinjaAPI(
@@ -23,6 +26,9 @@ api.add_router("/orgs", orgs_router)
 api.add_router("/enterprises", enterprises_router)
 api.add_router("/accounts", accounts_router)
 api.add_router("/audit", audit_router)
+api.add_router("/members", members_router)
+api.add_router("/collect", collect_router)
+api.add_router("/join", join_router)
 
 
 @api.exception_handler(DomainError)

@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "gonghui.accounts",
     "gonghui.enterprises",
     "gonghui.members",
+    "gonghui.collect",
 ]
 
 MIDDLEWARE = [

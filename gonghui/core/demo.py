@@ -12,14 +12,34 @@ from typing import Any
 
 from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import Role, RoleAssignment, User
+from gonghui.core.pii import blind_index
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
 from gonghui.enterprises.validators import with_check_character
+from gonghui.members.actions import EnrolmentData, do_approve_membership, do_enrol_member
+from gonghui.members.models import Channel, HukouType, Person, Transfer
 from gonghui.orgs.actions import do_create_org_unit
 from gonghui.orgs.models import OrgUnit, Region
 
 # Development only: `make run` prints it; production refuses the development keys anyway.
 DEMO_PASSWORD = "gonghui-demo-2026"  # noqa: S105
+
+
+# Members. (name, resident ID, phone, union code, channel, migrant?) — 李春贵 is the migrant worker of the
+# report (57 in 2018, from Henan); the others are invented. IDs are valid but fictional.
+MEMBERS = [
+    ("赵敏", "110112199901012269", "13911110001", "BJ-TZ-YS-YR", "STAFF_MOBILE", False),
+    ("孙浩", "11011219980303339X", "13911110002", "BJ-TZ-YS-YR", "STAFF_MOBILE", False),
+    ("周婷", "110112200102021287", "", "BJ-TZ-YS-YR", "STAFF_MOBILE", False),
+    ("吴雪", "110223198506061247", "13911110004", "BJ-TZ-YS-YR", "STAFF_MOBILE", False),
+    ("李春贵", "412721196103123712", "13911110005", "BJ-TZ-LY-SB3", "CONSOLE", True),
+    ("陈秀兰", "412721197508081527", "", "BJ-TZ-LY-SB3", "CONSOLE", True),
+    ("刘强", "410927199009091911", "13911110007", "BJ-TZ-LY-SB3", "CONSOLE", True),
+]
+# Waits in 云锐's review queue: a worker who scanned the poster.
+PENDING_APPLICANT = ("郑洁", "110112200004042084", "13911110008", "BJ-TZ-YS-YR")
+# 孙浩 moved to the worksite: enrolling him there proposes a transfer from 云锐.
+TRANSFER = ("孙浩", "11011219980303339X", "BJ-TZ-LY-SB3")
 
 
 @dataclass
@@ -46,6 +66,7 @@ UNITS = [
     ("BJ-TZ-LC", "潞城镇总工会", OrgUnit.Kind.STREET, "BJ-TZ", "110112119"),
     ("BJ-HD", "海淀区总工会", OrgUnit.Kind.DISTRICT, "BJ", "110108"),
     ("BJ-HD-GJK", "甘家口街道总工会", OrgUnit.Kind.STREET, "BJ-HD", "110108004"),
+    ("BJ-TZ-LY-SB3", "城市副中心周转房项目三标段联合工会", OrgUnit.Kind.JOINT, "BJ-TZ-LY", "110112007"),
 ]
 # Grassroots unions come after the enterprises they belong to: (code, name, parent code, enterprise key).
 GRASSROOTS: list[tuple[str, str, str, str]] = [
@@ -96,7 +117,7 @@ ENTERPRISES: list[dict[str, Any]] = [
 ]
 
 
-def load_demo_story() -> DemoStory:
+def load_demo_story(*, with_members: bool = True) -> DemoStory:
     story = DemoStory()
     regions = {r.code: r for r in Region.objects.all()}
     admin = User.objects.filter(username="admin").first()
@@ -147,8 +168,9 @@ def load_demo_story() -> DemoStory:
                 role=role,
             )
         story.logins.append(DemoLogin(username, str(Role(role).label), unit.name, display))
-    if not Worksite.objects.filter(name="城市副中心周转房项目三标段").exists():
-        do_register_worksite(
+    worksite = Worksite.objects.filter(name="城市副中心周转房项目三标段").first()
+    if worksite is None:
+        worksite = do_register_worksite(
             acting_user=admin,
             name="城市副中心周转房项目三标段",
             kind=Worksite.Kind.CONSTRUCTION,
@@ -156,7 +178,64 @@ def load_demo_story() -> DemoStory:
             address="北京市通州区潞源街道",
             managing_unit=story.units["BJ-TZ-LY"],
         )
+    if with_members:
+        _load_members(story, worksite)
     return story
+
+
+def _known(resident_id: str) -> bool:
+    return Person.objects.filter(resident_id_index=blind_index(resident_id, purpose="resident_id")).exists()
+
+
+def _load_members(story: DemoStory, worksite: Worksite) -> None:
+    users = {u.username: u for u in User.objects.filter(username__in=["collector", "yunrui", "luyuan"])}
+    yunrui = story.enterprises["yunrui"]
+    for name, resident_id, phone, union_code, channel, migrant in MEMBERS:
+        if _known(resident_id):
+            continue
+        at_site = union_code == "BJ-TZ-LY-SB3"
+        outcome = do_enrol_member(
+            acting_user=users["collector"] if channel == Channel.STAFF_MOBILE else users["luyuan"],
+            union=story.units[union_code],
+            data=EnrolmentData(
+                name=name,
+                resident_id=resident_id,
+                phone=phone,
+                ethnicity="汉族",
+                hukou_type=HukouType.AGRICULTURAL if migrant else HukouType.NON_AGRICULTURAL,
+                is_migrant_worker=migrant,
+                employer=None if at_site else yunrui,
+                employer_name="中建某局城市副中心周转房项目三标段" if at_site else "",
+                worksite=worksite if at_site else None,
+            ),
+            channel=channel,
+            consent_given=True,
+            confirm_area_warning=True,
+        )
+        if outcome.membership.status == "PENDING":
+            do_approve_membership(acting_user=users["yunrui"], membership=outcome.membership)
+    name, resident_id, phone, union_code = PENDING_APPLICANT
+    if not _known(resident_id):
+        do_enrol_member(
+            acting_user=None,
+            union=story.units[union_code],
+            data=EnrolmentData(name=name, resident_id=resident_id, phone=phone, employer=yunrui),
+            channel=Channel.SELF_SERVICE,
+            consent_given=True,
+        )
+    name, resident_id, union_code = TRANSFER
+    if not Transfer.objects.filter(
+        person__resident_id_index=blind_index(resident_id, purpose="resident_id")
+    ).exists():
+        do_enrol_member(
+            acting_user=users["luyuan"],
+            union=story.units[union_code],
+            data=EnrolmentData(
+                name=name, resident_id=resident_id, worksite=worksite, is_migrant_worker=False
+            ),
+            channel=Channel.CONSOLE,
+            consent_given=True,
+        )
 
 
 def _ensure_enterprise(

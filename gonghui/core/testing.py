@@ -54,7 +54,8 @@ class Personas:
 
 def make_personas() -> Personas:
     do_load_regions(acting_user=None, data=read_region_data())
-    story = load_demo_story()
+    # The union tree, enterprises and staff of the story; members are left for each test to enrol.
+    story = load_demo_story(with_members=False)
     users = {u.username: u for u in User.objects.all()}
     outsider = User.objects.create_user("outsider", password=PASSWORD, display_name="无角色用户")
     return Personas(

@@ -3,8 +3,8 @@ from typing import Any
 from gonghui.accounts.scope import RANK_MANAGE_ENTERPRISES, rank_at
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import Forbidden
-from gonghui.enterprises.models import Enterprise
-from gonghui.enterprises.queries import enterprises_in_scope
+from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.enterprises.queries import enterprises_in_scope, list_worksites
 
 
 def access_enterprise(user: Any, enterprise_id: Any, *, write: bool = False) -> Enterprise:
@@ -15,3 +15,7 @@ def access_enterprise(user: Any, enterprise_id: Any, *, write: bool = False) -> 
     if write and rank_at(user, enterprise.managing_unit) < RANK_MANAGE_ENTERPRISES:
         raise Forbidden()
     return enterprise
+
+
+def access_worksite(user: Any, worksite_id: Any) -> Worksite:
+    return get_in_scope(list_worksites(acting_user=user), worksite_id)

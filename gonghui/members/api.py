@@ -1,3 +1,146 @@
+from typing import Any
+
+from django.http import HttpRequest
 from ninja import Router
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from gonghui.core.actions import do_reveal_pii
+from gonghui.core.api_support import ERRORS
+from gonghui.enterprises.access import access_enterprise, access_worksite
+from gonghui.members import actions, queries
+from gonghui.members.access import access_membership, access_transfer
+from gonghui.members.actions import EnrolmentData
+from gonghui.members.models import Channel, Membership, Transfer
+from gonghui.members.schemas import (
+    BulkApproveIn,
+    BulkApproveOut,
+    DecideIn,
+    EnrolIn,
+    EnrolOut,
+    HistoryOut,
+    MemberOut,
+    RejectIn,
+    RevealIn,
+    RevealOut,
+    TransferOut,
+)
+from gonghui.orgs.access import access_org_unit
 
 router = Router(tags=["members"])
+
+
+@router.get("", response={200: list[MemberOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def search_members(  # type: ignore[no-untyped-def]
+    request: HttpRequest, q: str = "", union_id: int | None = None, status: Membership.Status | None = None
+):
+    """Search by name, or exactly by full resident ID or phone (through their blind indexes)."""
+    return queries.search_members(acting_user=request.user, text=q, union_id=union_id, status=status)
+
+
+@router.get("/review-queue", response={200: list[MemberOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def review_queue(request: HttpRequest, union_id: int | None = None):  # type: ignore[no-untyped-def]
+    return queries.list_review_queue(acting_user=request.user, union_id=union_id)
+
+
+@router.post("", response={201: EnrolOut, 200: EnrolOut, **ERRORS})
+def enrol_member(request: HttpRequest, payload: EnrolIn) -> tuple[int, dict[str, Any]]:
+    """Enrol from the console or an API client; the same action the phone, QR and import use."""
+    union = access_org_unit(request.user, payload.union_id)
+    employer = access_enterprise(request.user, payload.employer_id) if payload.employer_id else None
+    worksite = access_worksite(request.user, payload.worksite_id) if payload.worksite_id is not None else None
+    outcome = actions.do_enrol_member(
+        acting_user=request.user,
+        union=union,
+        channel=Channel.CONSOLE,
+        consent_given=payload.consent,
+        confirm_area_warning=payload.confirm_area_warning,
+        client_uuid=payload.client_uuid,
+        data=EnrolmentData(
+            name=payload.name,
+            resident_id=payload.resident_id,
+            phone=payload.phone,
+            ethnicity=payload.ethnicity,
+            education=payload.education,
+            political_status=payload.political_status,
+            hukou_type=payload.hukou_type,
+            is_migrant_worker=payload.is_migrant_worker,
+            employer=employer,
+            employer_name=payload.employer_name,
+            employment_status=payload.employment_status,
+            worksite=worksite,
+        ),
+    )
+    body = {
+        "kind": outcome.kind,
+        "membership": outcome.membership,
+        "transfer_id": outcome.transfer.pk if outcome.transfer else None,
+        "warnings": outcome.warnings,
+    }
+    return (201 if outcome.kind in ("created", "transfer_proposed") else 200), body
+
+
+@router.get("/transfers", response={200: list[TransferOut], **ERRORS})
+@paginate(LimitOffsetPagination)
+def list_transfers(request: HttpRequest, open_only: bool = False):  # type: ignore[no-untyped-def]
+    return queries.list_transfers(acting_user=request.user, open_only=open_only)
+
+
+@router.post("/transfers/{transfer_id}/decide", response={200: TransferOut, **ERRORS})
+def decide_transfer(request: HttpRequest, transfer_id: int, payload: DecideIn) -> Transfer:
+    transfer = access_transfer(request.user, transfer_id)
+    return actions.do_decide_transfer(
+        acting_user=request.user, transfer=transfer, approve=payload.approve, reason=payload.reason
+    )
+
+
+@router.post("/bulk-approve", response={200: BulkApproveOut, **ERRORS})
+def bulk_approve(request: HttpRequest, payload: BulkApproveIn) -> dict[str, Any]:
+    unit = access_org_unit(request.user, payload.union_id)
+    memberships = list(
+        queries.memberships_in_scope(request.user).filter(
+            pk__in=payload.membership_ids, union__path__startswith=unit.path
+        )
+    )
+    result = actions.do_bulk_approve_memberships(acting_user=request.user, memberships=memberships, unit=unit)
+    missing = set(payload.membership_ids) - {m.pk for m in memberships}
+    return {
+        "approved": [m.pk for m in result.approved],
+        "skipped": result.skipped | dict.fromkeys(missing, "not_found"),
+    }
+
+
+@router.get("/{membership_id}", response={200: MemberOut, **ERRORS})
+def get_member(request: HttpRequest, membership_id: int) -> Membership:
+    return access_membership(request.user, membership_id)
+
+
+@router.get("/{membership_id}/history", response={200: list[HistoryOut], **ERRORS})
+def member_history(request: HttpRequest, membership_id: int):  # type: ignore[no-untyped-def]
+    membership = access_membership(request.user, membership_id)
+    return queries.get_member_history(acting_user=request.user, person=membership.person)
+
+
+@router.post("/{membership_id}/approve", response={200: MemberOut, **ERRORS})
+def approve_member(request: HttpRequest, membership_id: int) -> Membership:
+    membership = access_membership(request.user, membership_id)
+    return actions.do_approve_membership(acting_user=request.user, membership=membership)
+
+
+@router.post("/{membership_id}/reject", response={200: MemberOut, **ERRORS})
+def reject_member(request: HttpRequest, membership_id: int, payload: RejectIn) -> Membership:
+    membership = access_membership(request.user, membership_id)
+    return actions.do_reject_membership(
+        acting_user=request.user, membership=membership, reason=payload.reason
+    )
+
+
+@router.post("/{membership_id}/reveal", response={200: RevealOut, **ERRORS})
+def reveal(request: HttpRequest, membership_id: int, payload: RevealIn) -> dict[str, str]:
+    """The full resident ID or phone, for roles allowed to see it; every call is in the audit log."""
+    membership = access_membership(request.user, membership_id)
+    value = do_reveal_pii(
+        acting_user=request.user, obj=membership.person, field_name=payload.field, unit=membership.union
+    )
+    return {"field": payload.field, "value": value}

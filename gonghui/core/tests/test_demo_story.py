@@ -3,6 +3,7 @@ from django.core.management import call_command
 from gonghui.accounts.models import RoleAssignment, User
 from gonghui.core.models import AuditEvent
 from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.members.models import Membership, Person, Transfer
 from gonghui.orgs.models import OrgUnit
 
 
@@ -13,6 +14,10 @@ def counts() -> dict[str, int]:
         "roles": RoleAssignment.objects.count(),
         "enterprises": Enterprise.objects.count(),
         "worksites": Worksite.objects.count(),
+        "people": Person.objects.count(),
+        "memberships": Membership.objects.count(),
+        "transfers": Transfer.objects.count(),
+        "audit events": AuditEvent.objects.exclude(event_type="regions_loaded").count(),
     }
 
 
@@ -21,7 +26,16 @@ def test_it_loads_the_story_twice_without_duplicates(db, capsys):
     first = counts()
     call_command("demo")
     assert counts() == first
-    assert first == {"units": 8, "users": 10, "roles": 10, "enterprises": 2, "worksites": 1}
+    assert {k: v for k, v in first.items() if k != "audit events"} == {
+        "units": 9,
+        "users": 10,
+        "roles": 10,
+        "enterprises": 2,
+        "worksites": 1,
+        "people": 8,
+        "memberships": 9,
+        "transfers": 1,
+    }
     out = capsys.readouterr().out
     assert "luyuan" in out and "潞源街道总工会" in out
 
@@ -36,4 +50,9 @@ def test_it_tells_the_story_of_the_report(db):
     )
     assert Worksite.objects.get().street.name == "潞源街道"
     assert User.objects.get(username="luyuan").display_name == "张国宽"
-    assert AuditEvent.objects.filter(event_type="org_unit_created").count() == 8
+    assert AuditEvent.objects.filter(event_type="org_unit_created").count() == 9
+    li = Membership.objects.get(person__name="李春贵")
+    assert li.status == "ACTIVE" and li.worksite is not None and li.person.is_migrant_worker
+    assert Membership.objects.get(person__name="郑洁").status == "PENDING"
+    transfer = Transfer.objects.get()
+    assert transfer.from_membership.union.code == "BJ-TZ-YS-YR" and transfer.status == "PROPOSED"

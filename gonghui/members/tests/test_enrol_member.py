@@ -80,7 +80,11 @@ def test_it_asks_the_officer_to_confirm_an_unknown_area_code(personas):
 def test_it_proposes_a_transfer_instead_of_a_second_active_membership(personas):
     enrol(personas)
     other = do_create_org_unit(
-        acting_user=personas.luyuan_officer, parent=personas.unit("BJ-TZ-LY"), code="LY-J", name="工地联合工会", kind="JOINT"
+        acting_user=personas.luyuan_officer,
+        parent=personas.unit("BJ-TZ-LY"),
+        code="LY-J",
+        name="工地联合工会",
+        kind="JOINT",
     )
     outcome = enrol(personas, union=other, user=personas.luyuan_officer)
     assert outcome.kind == "transfer_proposed"
@@ -96,7 +100,9 @@ def test_it_proposes_a_transfer_instead_of_a_second_active_membership(personas):
 
 def test_it_merges_a_second_application_into_the_pending_one(personas):
     first = enrol(personas, channel=Channel.SELF_SERVICE, user=None)
-    second = enrol(personas, channel=Channel.STAFF_MOBILE, user=personas.collector, name="李春桂", phone="13912345678")
+    second = enrol(
+        personas, channel=Channel.STAFF_MOBILE, user=personas.collector, name="李春桂", phone="13912345678"
+    )
     assert second.kind == "merged" and second.membership == first.membership
     person = Person.objects.get()
     assert person.name == "李春贵"  # never silently overwritten

@@ -126,8 +126,8 @@ def test_it_shows_a_form_error_for_a_taken_code(personas):
 
 def test_it_gives_the_tree_counts_for_each_subtree(personas):
     nodes = {n["code"]: n for n in personas.client(personas.city_admin).get("/api/v1/orgs/tree").json()}
-    assert nodes["BJ"]["units_below"] == 7
-    assert nodes["BJ-TZ"]["grassroots_below"] == 1
+    assert nodes["BJ"]["units_below"] == 8
+    assert nodes["BJ-TZ"]["grassroots_below"] == 2
     assert nodes["BJ"]["enterprises_below"] == 2
     assert nodes["BJ-HD-GJK"]["enterprises_below"] == 1
     assert json.dumps(nodes, ensure_ascii=False).count("北京市总工会") == 1

@@ -1,0 +1,114 @@
+import datetime
+import uuid
+
+from ninja import Field, Schema
+
+from gonghui.core.pii import mask_phone, mask_resident_id
+from gonghui.members.models import Membership
+
+
+class MemberOut(Schema):
+    id: int
+    person_id: int
+    name: str = Field(..., alias="person.name")
+    gender: str = Field(..., alias="person.gender")
+    birth_date: datetime.date = Field(..., alias="person.birth_date")
+    resident_id_masked: str
+    phone_masked: str
+    is_migrant_worker: bool = Field(..., alias="person.is_migrant_worker")
+    union_id: int
+    union_name: str = Field(..., alias="union.name")
+    status: Membership.Status
+    channel: str
+    employer_id: int | None
+    employer_name: str
+    employment_status: str
+    worksite_id: int | None
+    applied_at: datetime.datetime
+    joined_date: datetime.date | None
+    warnings: list[str]
+    rejection_reason: str
+
+    @staticmethod
+    def resolve_resident_id_masked(obj: Membership) -> str:
+        return mask_resident_id(obj.person.resident_id)
+
+    @staticmethod
+    def resolve_phone_masked(obj: Membership) -> str:
+        return mask_phone(obj.person.phone)
+
+
+class EnrolIn(Schema):
+    union_id: int
+    name: str = Field(..., min_length=1, max_length=50)
+    resident_id: str = Field(..., min_length=1, max_length=40)
+    phone: str = Field("", max_length=20)
+    ethnicity: str = Field("", max_length=20)
+    education: str = Field("", max_length=20)
+    political_status: str = Field("", max_length=20)
+    hukou_type: str = Field("", max_length=20)
+    is_migrant_worker: bool = False
+    employer_id: int | None = None
+    employer_name: str = Field("", max_length=200)
+    employment_status: str = Field("EMPLOYED", max_length=20)
+    worksite_id: int | None = None
+    consent: bool
+    confirm_area_warning: bool = False
+    client_uuid: uuid.UUID | None = None
+
+
+class EnrolOut(Schema):
+    kind: str
+    membership: MemberOut
+    transfer_id: int | None
+    warnings: list[str]
+
+
+class RejectIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+class BulkApproveIn(Schema):
+    union_id: int
+    membership_ids: list[int] = Field(..., min_length=1, max_length=1000)
+
+
+class BulkApproveOut(Schema):
+    approved: list[int]
+    skipped: dict[int, str]
+
+
+class TransferOut(Schema):
+    id: int
+    person_id: int
+    name: str = Field(..., alias="person.name")
+    from_union_id: int = Field(..., alias="from_membership.union_id")
+    from_union_name: str = Field(..., alias="from_membership.union.name")
+    to_union_id: int = Field(..., alias="to_membership.union_id")
+    to_union_name: str = Field(..., alias="to_membership.union.name")
+    status: str
+    proposed_at: datetime.datetime
+    decided_at: datetime.datetime | None
+    reason: str
+
+
+class DecideIn(Schema):
+    approve: bool
+    reason: str = Field("", max_length=200)
+
+
+class RevealIn(Schema):
+    field: str = Field(..., pattern="^(resident_id|phone)$")
+
+
+class RevealOut(Schema):
+    field: str
+    value: str
+
+
+class HistoryOut(Schema):
+    created_at: datetime.datetime
+    actor: str | None = Field(None, alias="actor.username")
+    event_type: str
+    unit_name: str | None = Field(None, alias="unit.name")
+    changed_fields: list[str]

@@ -2,6 +2,7 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -36,17 +37,39 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 
+# Pydantic's error types, said in words a person can act on (its own messages are English-only).
+PROBLEMS = {
+    "missing": gettext_lazy("is required"),
+    "string_too_long": gettext_lazy("is too long"),
+    "string_too_short": gettext_lazy("is too short or empty"),
+    "string_pattern_mismatch": gettext_lazy("contains characters that are not allowed"),
+    "enum": gettext_lazy("is not one of the allowed values"),
+    "literal_error": gettext_lazy("is not one of the allowed values"),
+    "int_parsing": gettext_lazy("must be a whole number"),
+    "int_type": gettext_lazy("must be a whole number"),
+    "bool_parsing": gettext_lazy("must be true or false"),
+    "greater_than_equal": gettext_lazy("is too small"),
+    "less_than_equal": gettext_lazy("is too large"),
+    "too_long": gettext_lazy("has too many items"),
+    "too_short": gettext_lazy("has too few items"),
+    "uuid_parsing": gettext_lazy("is not a valid UUID"),
+    "json_invalid": gettext_lazy("is not valid JSON"),
+}
+
+
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     first = exc.errors[0] if exc.errors else {}
     loc = [str(part) for part in first.get("loc", []) if part not in ("body", "query", "path", "payload")]
+    field = ".".join(loc)
+    problem = PROBLEMS.get(first.get("type", ""), gettext_lazy("is not valid"))
     return api.create_response(
         request,
         {
             "code": "invalid_input",
-            "message": _("Some of the data is not valid: %(field)s — %(problem)s")
-            % {"field": ".".join(loc) or "-", "problem": first.get("msg", "")},
-            "field": ".".join(loc) or None,
+            "message": _("Some of the data is not valid: %(field)s %(problem)s.")
+            % {"field": field or _("the request body"), "problem": problem},
+            "field": field or None,
         },
         status=422,
     )

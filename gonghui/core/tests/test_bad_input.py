@@ -84,3 +84,15 @@ def test_it_answers_a_stale_form_with_a_chinese_page_not_a_crash(personas):
     response = client.post("/accounts/logout/")
     assert response.status_code == 403
     assert "csrf_failed" in response.content.decode()
+
+
+def test_it_names_the_field_and_the_problem_of_invalid_api_input(personas):
+    response = personas.client(personas.city_admin).post(
+        "/api/v1/orgs/units",
+        json.dumps({"code": "X9", "name": "某工会", "kind": "NOPE"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid_input" and body["field"] in ("parent_id", "kind")
+    assert "Input should" not in body["message"]

@@ -69,6 +69,12 @@ GONGHUI_BLIND_INDEX_KEY = os.environ.get("GONGHUI_BLIND_INDEX_KEY", DEV_BLIND_IN
 # Version of the privacy notice a person consents to; stored with every enrolment.
 GONGHUI_PRIVACY_POLICY_VERSION = os.environ.get("GONGHUI_PRIVACY_POLICY_VERSION", "2026-11")
 
+# Text messages: dotted path of a gonghui.core.sms.SmsGateway class; the default outbox only stores them
+# (staff read development codes at /join/sms-outbox/). Production must name a real provider.
+GONGHUI_SMS_BACKEND = os.environ.get("GONGHUI_SMS_BACKEND", "gonghui.core.sms.OutboxGateway")
+# Address printed on join-QR posters (e.g. https://gonghui.example.cn); blank = the request's host.
+GONGHUI_PUBLIC_BASE_URL = os.environ.get("GONGHUI_PUBLIC_BASE_URL", "")
+
 # TOTP for roles that may reveal personal data. Only DEBUG may switch it off.
 GONGHUI_2FA_REQUIRED = env_bool("GONGHUI_2FA_REQUIRED", True)
 OTP_TOTP_ISSUER = "gonghui 工会"
@@ -96,6 +102,9 @@ def check_settings() -> None:
         problems.append("GONGHUI_BLIND_INDEX_KEY is the development key")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is empty")
+    if "GONGHUI_SMS_BACKEND" not in os.environ:
+        # The outbox stores texts instead of sending them; production must choose it knowingly, if at all.
+        problems.append("GONGHUI_SMS_BACKEND is not set (the default outbox sends no text message)")
     if problems:
         raise ImproperlyConfigured("Refusing to start in production mode: " + "; ".join(problems))
 

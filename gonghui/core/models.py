@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from gonghui.core.fields import BlindIndexField, EncryptedTextField
+
 
 class AuditEvent(models.Model):
     """One row per action: who did what to which object, acting where. Never personal data."""
@@ -32,3 +34,19 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.event_type} {self.object_type}#{self.object_id}"
+
+
+class SmsMessage(models.Model):
+    """A text message the development outbox gateway "sent": staff read it in the console instead of a
+    phone receiving it. A real provider's gateway stores nothing here. The text holds a verification code,
+    so both the number and the text are encrypted at rest."""
+
+    message_id = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(db_index=True)
+    phone = EncryptedTextField()
+    phone_index = BlindIndexField(source="phone", purpose="phone")
+    text = EncryptedTextField()
+
+    def __str__(self) -> str:
+        # Never the number or the text: the text carries a code.
+        return f"sms {self.message_id}"

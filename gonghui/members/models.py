@@ -186,3 +186,58 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"transfer #{self.pk} {self.status}"
+
+
+class JoinLink(models.Model):
+    """A QR poster's link (/join/<token>/) through which workers apply to one union themselves,
+    optionally attributed to a worksite. The token is printed on paper, so it is stored as is; it is
+    random enough not to be guessed, and regenerating it retires every poster printed before."""
+
+    union = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="join_links")
+    worksite = models.ForeignKey(
+        "enterprises.Worksite", null=True, blank=True, on_delete=models.PROTECT, related_name="join_links"
+    )
+    label = models.CharField(_("label"), max_length=100, blank=True)
+    token = models.CharField(max_length=64, unique=True)
+    token_issued_at = models.DateTimeField()
+    is_active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Revoked means inactive with a date, and only that: no half-revoked link keeps working.
+            models.CheckConstraint(
+                condition=models.Q(is_active=True, revoked_at__isnull=True)
+                | models.Q(is_active=False, revoked_at__isnull=False),
+                name="joinlink_revoked_iff_inactive",
+            )
+        ]
+
+    def __str__(self) -> str:
+        # Not the token: __str__ reaches the audit table.
+        return f"join link #{self.pk} (union #{self.union_id})"
+
+
+class PhoneVerification(models.Model):
+    """One SMS code sent to a phone for a join link. Only a keyed hash of the code is kept. Once the code
+    is entered correctly a ticket (also kept as a hash) lets the application through for a short while."""
+
+    link = models.ForeignKey(JoinLink, on_delete=models.CASCADE, related_name="verifications")
+    phone = EncryptedTextField()
+    phone_index = BlindIndexField(source="phone", purpose="phone")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    ticket_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["phone_index", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"phone verification #{self.pk}"

@@ -29,6 +29,7 @@ def test_it_refuses_production_with_development_keys():
     assert "SECRET_KEY" in result.stderr
     assert "GONGHUI_PII_KEYS" in result.stderr
     assert "GONGHUI_BLIND_INDEX_KEY" in result.stderr
+    assert "GONGHUI_SMS_BACKEND" in result.stderr
 
 
 def test_it_refuses_production_with_debug_on():
@@ -47,6 +48,7 @@ def test_it_refuses_production_with_debug_on():
 def test_it_starts_in_production_with_real_settings():
     result = load_settings(
         GONGHUI_ENV="production",
+        GONGHUI_SMS_BACKEND="gonghui.core.sms.OutboxGateway",
         SECRET_KEY="s" * 50,
         GONGHUI_PII_KEYS=f"k1:{GOOD_KEY}",
         GONGHUI_BLIND_INDEX_KEY=GOOD_KEY,

@@ -1,0 +1,500 @@
+"""Worker self-service enrolment by QR code: join links (the posters) and phone verification by SMS.
+
+A union officer creates a JoinLink and prints its poster. A worker scans it and opens /join/<token>/ on
+their own phone, asks for a code (do_send_join_code), types it (do_verify_join_code gives a ticket for
+the verified number), and submits the national collection form (submit_join_application), which goes
+through do_enrol_member with Channel.SELF_SERVICE and lands PENDING in the union's review queue.
+
+The public steps are an SMS cannon if left open: per phone at most one code a minute and five an hour
+(counted in the database, so exact across processes), per client IP and per link a ceiling kept in the
+cache. Codes are six digits, live ten minutes and take five wrong tries; only a keyed hash is stored.
+"""
+
+import datetime
+import hashlib
+import hmac
+import math
+import re
+import secrets
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.accounts.models import ROLE_RANK, Role
+from gonghui.accounts.scope import path_q, rank_at
+from gonghui.core.access import get_in_scope
+from gonghui.core.audit import record_event
+from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from gonghui.core.phones import normalise_phone
+from gonghui.core.pii import blind_index
+from gonghui.core.sms import send_sms_on_commit
+from gonghui.core.text import to_half_width
+from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, NotAMemberUnion, do_enrol_member
+from gonghui.members.models import Channel, JoinLink, PhoneVerification
+from gonghui.orgs.models import OrgUnit
+
+RANK_MANAGE_LINKS = ROLE_RANK[Role.UNION_CHAIR]
+MEMBER_UNION_KINDS = (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
+
+CODE_TTL = datetime.timedelta(minutes=10)
+CODE_MAX_ATTEMPTS = 5
+RESEND_INTERVAL = datetime.timedelta(seconds=60)
+SENDS_PER_PHONE_PER_HOUR = 5
+# After the code is entered, the ticket lets the form through for this long (a mistyped ID number can be
+# corrected and sent again without a new SMS).
+TICKET_TTL = datetime.timedelta(minutes=30)
+# Per client IP: (requests, seconds). Generous, because the workers of one site often share a Wi-Fi or
+# a carrier's NAT address; the per-phone limits above are the tight ones.
+IP_SEND_LIMIT = (30, 600)
+IP_CHECK_LIMIT = (60, 600)
+# One poster cannot drive more than this many messages an hour, whatever the numbers and addresses.
+LINK_SENDS_PER_HOUR = 600
+
+
+class JoinLinkNotFound(NotFound):
+    code = "join_link_not_found"
+    default_message = _("This QR code is no longer valid. Ask the union staff for a new one.")
+
+
+class JoinLinkRevoked(Conflict):
+    code = "join_link_revoked"
+    default_message = _("This link has been revoked; create a new one instead.")
+
+
+class WorksiteNotAvailable(InvalidInput):
+    code = "join_link_worksite"
+    default_message = _("Choose a worksite in your area or in the area of the union.")
+
+
+class RateLimited(DomainError):
+    code = "rate_limited"
+    default_message = _("Too many requests from this network. Wait a few minutes and try again.")
+    status = 429
+
+
+class JoinCodeTooSoon(DomainError):
+    code = "join_code_too_soon"
+    default_message = _("A code was just sent to this number. Wait %(seconds)d seconds before asking again.")
+    status = 429
+
+
+class JoinCodeHourlyLimit(DomainError):
+    code = "join_code_hourly_limit"
+    default_message = _("This number has been sent %(n)d codes in the past hour. Try again later.")
+    status = 429
+
+
+class JoinCodeRequired(InvalidInput):
+    code = "join_code_required"
+    default_message = _("Enter the 6-digit code from the text message.")
+
+
+class JoinCodeFormat(InvalidInput):
+    code = "join_code_format"
+    default_message = _("The code is the 6 digits in the text message.")
+
+
+class JoinCodeNotSent(InvalidInput):
+    code = "join_code_not_sent"
+    default_message = _('No code has been sent to this number yet. Tap "Send code" first.')
+
+
+class JoinCodeUsed(InvalidInput):
+    code = "join_code_used"
+    default_message = _("This code has already been used. Ask for a new one.")
+
+
+class JoinCodeWrong(InvalidInput):
+    code = "join_code_wrong"
+    default_message = _("The code is not right. %(left)d tries left.")
+
+
+class JoinCodeExpired(InvalidInput):
+    code = "join_code_expired"
+    default_message = _("The code has expired (a code is valid for 10 minutes). Ask for a new one.")
+
+
+class JoinCodeTooManyAttempts(DomainError):
+    code = "join_code_too_many_attempts"
+    default_message = _("The code was entered wrongly too many times. Ask for a new one.")
+    status = 429
+
+
+class PhoneNotVerified(InvalidInput):
+    code = "join_phone_not_verified"
+    default_message = _("Verify this mobile number with a text-message code first.")
+
+
+# --- reads -----------------------------------------------------------------------------------------
+
+
+def links_in_scope(acting_user: Any) -> QuerySet[JoinLink]:
+    """Join links of the unions the user may manage them for (union chair and above)."""
+    return JoinLink.objects.filter(path_q(acting_user, "union__path", min_rank=RANK_MANAGE_LINKS))
+
+
+def list_join_links(*, acting_user: Any) -> QuerySet[JoinLink]:
+    return (
+        links_in_scope(acting_user)
+        .select_related("union", "worksite", "created_by")
+        .order_by("-is_active", "union__path", "-created_at", "-pk")
+    )
+
+
+def access_join_link(user: Any, link_id: Any) -> JoinLink:
+    """The link if the user manages its union, else NotFound (not yours == does not exist)."""
+    return get_in_scope(list_join_links(acting_user=user), link_id)
+
+
+def unions_for_links(acting_user: Any) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(
+        path_q(acting_user, "path", min_rank=RANK_MANAGE_LINKS),
+        kind__in=MEMBER_UNION_KINDS,
+        status=OrgUnit.Status.ACTIVE,
+    ).order_by("path")
+
+
+def _ancestor_ids(unit: OrgUnit) -> list[int]:
+    return [int(part) for part in unit.path.split("/") if part]
+
+
+def worksites_for_links(acting_user: Any) -> QuerySet[Worksite]:
+    """Worksites the user can see, plus those looked after by a federation above one of the user's
+    unions: a joint union's chair at a construction site may not see the street's registry, yet the
+    poster for that site is theirs to print."""
+    above = {pk for unit in unions_for_links(acting_user) for pk in _ancestor_ids(unit)}
+    return (
+        Worksite.objects.filter(path_q(acting_user, "managing_unit__path") | Q(managing_unit_id__in=above))
+        .select_related("managing_unit")
+        .order_by("name", "pk")
+    )
+
+
+def get_active_link(token: str) -> JoinLink:
+    """The link a worker's QR code names, if it still works; JoinLinkNotFound otherwise."""
+    if not token or len(token) > 64:
+        raise JoinLinkNotFound()
+    link = (
+        JoinLink.objects.filter(token=token, is_active=True, union__status=OrgUnit.Status.ACTIVE)
+        .select_related("union", "worksite")
+        .first()
+    )
+    if link is None:
+        raise JoinLinkNotFound()
+    return link
+
+
+def union_employer(union: OrgUnit) -> Enterprise | None:
+    """The enterprise whose grassroots union this is, when there is exactly one (not a joint union)."""
+    enterprises = list(Enterprise.objects.filter(union=union)[:2])
+    return enterprises[0] if len(enterprises) == 1 else None
+
+
+def check_ip_rate(ip: str, *, bucket: str, limit: tuple[int, int]) -> None:
+    """A fixed-window counter in the cache (per process with the default cache; shared with REDIS_URL)."""
+    count_limit, window = limit
+    key = f"gonghui:join-rate:{bucket}:{ip or 'unknown'}"
+    if cache.add(key, 1, timeout=window):
+        return
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        return
+    if count > count_limit:
+        raise RateLimited()
+
+
+# --- join links (staff) ------------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    # 128 random bits, URL-safe: short enough for a QR code a cheap phone reads from across a room.
+    return secrets.token_urlsafe(16)
+
+
+def _require_link_manager(acting_user: Any, union: OrgUnit) -> None:
+    if rank_at(acting_user, union) < RANK_MANAGE_LINKS:
+        raise Forbidden()
+
+
+@transaction.atomic(durable=True)
+def do_create_join_link(
+    *,
+    acting_user: Any,
+    union: OrgUnit,
+    worksite: Worksite | None = None,
+    label: str = "",
+    now: datetime.datetime | None = None,
+) -> JoinLink:
+    now = now or timezone.now()
+    _require_link_manager(acting_user, union)
+    if union.kind not in MEMBER_UNION_KINDS or union.status != OrgUnit.Status.ACTIVE:
+        raise NotAMemberUnion(field="union", name=union.name)
+    if worksite is not None and not (
+        rank_at(acting_user, worksite.managing_unit) > 0 or union.is_within(worksite.managing_unit)
+    ):
+        raise WorksiteNotAvailable(field="worksite")
+    link = JoinLink.objects.create(
+        union=union,
+        worksite=worksite,
+        label=" ".join(label.split())[:100],
+        token=new_token(),
+        token_issued_at=now,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+        created_at=now,
+    )
+    record_event(
+        acting_user=acting_user,
+        event_type="join_link_created",
+        obj=link,
+        unit=union,
+        changed_fields=["union", "worksite", "label", "token"],
+        details={"worksite_id": worksite.pk if worksite else None},
+        now=now,
+    )
+    return link
+
+
+def _lock_active(link: JoinLink) -> JoinLink:
+    # Lock the link row only: PostgreSQL refuses FOR UPDATE on the nullable side of the worksite join.
+    locked = (
+        JoinLink.objects.select_for_update(of=("self",)).select_related("union", "worksite").get(pk=link.pk)
+    )
+    if not locked.is_active:
+        raise JoinLinkRevoked()
+    return locked
+
+
+@transaction.atomic(durable=True)
+def do_regenerate_join_link(
+    *, acting_user: Any, link: JoinLink, now: datetime.datetime | None = None
+) -> JoinLink:
+    """A new token: every poster printed with the old one stops working (a poster photographed and
+    passed around outside the union, say)."""
+    now = now or timezone.now()
+    _require_link_manager(acting_user, link.union)
+    link = _lock_active(link)
+    link.token = new_token()
+    link.token_issued_at = now
+    link.save(update_fields=["token", "token_issued_at"])
+    record_event(
+        acting_user=acting_user,
+        event_type="join_link_regenerated",
+        obj=link,
+        unit=link.union,
+        changed_fields=["token"],
+        now=now,
+    )
+    return link
+
+
+@transaction.atomic(durable=True)
+def do_revoke_join_link(
+    *, acting_user: Any, link: JoinLink, now: datetime.datetime | None = None
+) -> JoinLink:
+    now = now or timezone.now()
+    _require_link_manager(acting_user, link.union)
+    link = _lock_active(link)
+    link.is_active = False
+    link.revoked_at = now
+    link.save(update_fields=["is_active", "revoked_at"])
+    record_event(
+        acting_user=acting_user,
+        event_type="join_link_revoked",
+        obj=link,
+        unit=link.union,
+        changed_fields=["is_active", "revoked_at"],
+        now=now,
+    )
+    return link
+
+
+# --- phone verification (public) ----------------------------------------------------------------------
+
+
+def _code_hash(phone: str, code: str) -> str:
+    # Keyed (the blind-index key is not in the database): a leaked table does not give the codes away,
+    # as a plain hash of one of a million values would.
+    return blind_index(f"{phone}\x00{code}", purpose="join_code")
+
+
+def _ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+@transaction.atomic(durable=True)
+def do_send_join_code(
+    *, link: JoinLink, phone: str, now: datetime.datetime | None = None
+) -> PhoneVerification:
+    """Text a fresh 6-digit code to `phone` (after commit). The newest code for a number is the one
+    that counts."""
+    now = now or timezone.now()
+    phone = normalise_phone(phone, field="phone")
+    # The link row is the lock that serialises concurrent requests for the same poster, so two taps
+    # of the button cannot both slip under the per-phone limits.
+    locked = JoinLink.objects.select_for_update().filter(pk=link.pk, is_active=True).first()
+    if locked is None:
+        raise JoinLinkNotFound()
+    index = blind_index(phone, purpose="phone")
+    past_hour = PhoneVerification.objects.filter(
+        phone_index=index, created_at__gt=now - datetime.timedelta(hours=1)
+    )
+    last = past_hour.order_by("-created_at").first()
+    if last is not None and now - last.created_at < RESEND_INTERVAL:
+        wait = RESEND_INTERVAL - (now - last.created_at)
+        raise JoinCodeTooSoon(field="phone", seconds=max(1, math.ceil(wait.total_seconds())))
+    if past_hour.count() >= SENDS_PER_PHONE_PER_HOUR:
+        raise JoinCodeHourlyLimit(field="phone", n=SENDS_PER_PHONE_PER_HOUR)
+    link_hour = PhoneVerification.objects.filter(
+        link=locked, created_at__gt=now - datetime.timedelta(hours=1)
+    )
+    if link_hour.count() >= LINK_SENDS_PER_HOUR:
+        raise RateLimited()
+    code = f"{secrets.randbelow(10**6):06d}"
+    verification = PhoneVerification.objects.create(
+        link=locked,
+        phone=phone,
+        code_hash=_code_hash(phone, code),
+        created_at=now,
+        expires_at=now + CODE_TTL,
+    )
+    text = gettext(
+        "Your union membership application code is %(code)s, valid for %(minutes)d minutes. "
+        "If you did not ask for it, ignore this message."
+    ) % {"code": code, "minutes": CODE_TTL.seconds // 60}
+    send_sms_on_commit(phone=phone, text=text)
+    record_event(
+        acting_user=None,
+        event_type="join_code_sent",
+        obj=verification,
+        unit=locked.union,
+        details={"link_id": locked.pk},
+        now=now,
+    )
+    return verification
+
+
+def do_verify_join_code(
+    *, link: JoinLink, phone: str, code: str, now: datetime.datetime | None = None
+) -> str:
+    """Check the code sent to `phone`; return a ticket for submit_join_application.
+
+    Not one transaction itself, on purpose: a wrong code must count against the tries even though the
+    call fails, so the check commits (one durable transaction, one audit event) and the error is
+    raised afterwards."""
+    ticket, error = _check_join_code(link=link, phone=phone, code=code, now=now or timezone.now())
+    if error is not None:
+        raise error
+    assert ticket is not None
+    return ticket
+
+
+@transaction.atomic(durable=True)
+def _check_join_code(
+    *, link: JoinLink, phone: str, code: str, now: datetime.datetime
+) -> tuple[str | None, DomainError | None]:
+    phone = normalise_phone(phone, field="phone")
+    code = re.sub(r"\s", "", to_half_width(code or ""))
+    if not code:
+        return None, JoinCodeRequired(field="code")
+    if not re.fullmatch(r"\d{6}", code):
+        return None, JoinCodeFormat(field="code")
+    verification = (
+        PhoneVerification.objects.select_for_update()
+        .filter(link=link, phone_index=blind_index(phone, purpose="phone"))
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if verification is None:
+        return None, JoinCodeNotSent(field="code")
+    if verification.verified_at is not None:
+        return None, JoinCodeUsed(field="code")
+    if verification.attempts >= CODE_MAX_ATTEMPTS:
+        return None, JoinCodeTooManyAttempts(field="code")
+    if verification.expires_at <= now:
+        return None, JoinCodeExpired(field="code")
+    if not hmac.compare_digest(verification.code_hash, _code_hash(phone, code)):
+        verification.attempts += 1
+        verification.save(update_fields=["attempts"])
+        record_event(
+            acting_user=None,
+            event_type="join_code_rejected",
+            obj=verification,
+            unit=link.union,
+            changed_fields=["attempts"],
+            details={"link_id": link.pk, "attempts": verification.attempts},
+            now=now,
+        )
+        left = CODE_MAX_ATTEMPTS - verification.attempts
+        if left <= 0:
+            return None, JoinCodeTooManyAttempts(field="code")
+        return None, JoinCodeWrong(field="code", left=left)
+    ticket = secrets.token_urlsafe(24)
+    verification.verified_at = now
+    verification.ticket_hash = _ticket_hash(ticket)
+    verification.save(update_fields=["verified_at", "ticket_hash"])
+    record_event(
+        acting_user=None,
+        event_type="join_code_verified",
+        obj=verification,
+        unit=link.union,
+        changed_fields=["verified_at"],
+        details={"link_id": link.pk},
+        now=now,
+    )
+    return ticket, None
+
+
+def verified_phone_for(*, link: JoinLink, ticket: str, now: datetime.datetime | None = None) -> str | None:
+    """The number a ticket vouches for on this link, while it is valid."""
+    now = now or timezone.now()
+    if not ticket:
+        return None
+    verification = PhoneVerification.objects.filter(
+        link=link, ticket_hash=_ticket_hash(ticket), verified_at__gt=now - TICKET_TTL
+    ).first()
+    return verification.phone if verification is not None else None
+
+
+def ticket_valid_until(*, link: JoinLink, ticket: str) -> datetime.datetime | None:
+    verification = PhoneVerification.objects.filter(link=link, ticket_hash=_ticket_hash(ticket)).first()
+    if verification is None or verification.verified_at is None:
+        return None
+    return verification.verified_at + TICKET_TTL
+
+
+def submit_join_application(
+    *,
+    link: JoinLink,
+    data: EnrolmentData,
+    consent_given: bool,
+    ticket: str,
+    now: datetime.datetime | None = None,
+) -> EnrolmentOutcome:
+    """The worker's application, once do_verify_join_code has given a ticket for the number: enrolment
+    as SELF_SERVICE in the link's union, attributed to its worksite. The ticket stays valid for
+    TICKET_TTL, so an application refused for a mistyped ID number can be corrected and sent again.
+
+    Not wrapped in a transaction: do_enrol_member is its own durable one (and writes the audit event)."""
+    phone = normalise_phone(data.phone, field="phone")
+    if verified_phone_for(link=link, ticket=ticket, now=now) != phone:
+        raise PhoneNotVerified(field="phone")
+    data.phone = phone
+    data.worksite = link.worksite
+    if data.employer is None:
+        data.employer = union_employer(link.union)
+    return do_enrol_member(
+        acting_user=None,
+        union=link.union,
+        data=data,
+        channel=Channel.SELF_SERVICE,
+        consent_given=consent_given,
+        now=now,
+    )

@@ -17,7 +17,8 @@ from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, 
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
 from gonghui.enterprises.validators import with_check_character
 from gonghui.members.actions import EnrolmentData, do_approve_membership, do_enrol_member
-from gonghui.members.models import Channel, HukouType, Person, Transfer
+from gonghui.members.join import do_create_join_link
+from gonghui.members.models import Channel, HukouType, JoinLink, Person, Transfer
 from gonghui.orgs.actions import do_create_org_unit
 from gonghui.orgs.models import OrgUnit, Region
 
@@ -118,6 +119,7 @@ ENTERPRISES: list[dict[str, Any]] = [
 
 
 def load_demo_story(*, with_members: bool = True) -> DemoStory:
+    """with_members=False stops after the tree, enterprises and staff (the test personas)."""
     story = DemoStory()
     regions = {r.code: r for r in Region.objects.all()}
     admin = User.objects.filter(username="admin").first()
@@ -179,8 +181,22 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
             managing_unit=story.units["BJ-TZ-LY"],
         )
     if with_members:
+        _load_join_links(story, worksite)
         _load_members(story, worksite)
     return story
+
+
+def _load_join_links(story: DemoStory, worksite: Worksite) -> None:
+    """QR posters: one in 云锐's lobby, one at the 三标段 worksite (after the haircut day)."""
+    chair = User.objects.get(username="yunrui")
+    luyuan = User.objects.get(username="luyuan")
+    posters = [
+        (chair, story.units["BJ-TZ-YS-YR"], None, "云锐大厅职工沟通会"),
+        (luyuan, story.units["BJ-TZ-LY-SB3"], worksite, "三标段工地入会二维码"),
+    ]
+    for user, union, site, label in posters:
+        if not JoinLink.objects.filter(union=union, label=label).exists():
+            do_create_join_link(acting_user=user, union=union, worksite=site, label=label)
 
 
 def _known(resident_id: str) -> bool:

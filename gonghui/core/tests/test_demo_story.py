@@ -3,7 +3,7 @@ from django.core.management import call_command
 from gonghui.accounts.models import RoleAssignment, User
 from gonghui.core.models import AuditEvent
 from gonghui.enterprises.models import Enterprise, Worksite
-from gonghui.members.models import Membership, Person, Transfer
+from gonghui.members.models import JoinLink, Membership, Person, Transfer
 from gonghui.orgs.models import OrgUnit
 
 
@@ -17,6 +17,7 @@ def counts() -> dict[str, int]:
         "people": Person.objects.count(),
         "memberships": Membership.objects.count(),
         "transfers": Transfer.objects.count(),
+        "join links": JoinLink.objects.count(),
         "audit events": AuditEvent.objects.exclude(event_type="regions_loaded").count(),
     }
 
@@ -35,6 +36,7 @@ def test_it_loads_the_story_twice_without_duplicates(db, capsys):
         "people": 8,
         "memberships": 9,
         "transfers": 1,
+        "join links": 2,
     }
     out = capsys.readouterr().out
     assert "luyuan" in out and "潞源街道总工会" in out

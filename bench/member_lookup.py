@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gonghui.settings")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -77,11 +77,14 @@ def seed(count: int, rng: random.Random) -> list[str]:
             )
         created = Person.objects.bulk_create(people)
         Membership.objects.bulk_create(
-            Membership(person=p, union=union, status="ACTIVE", channel="IMPORT", applied_at=now) for p in created
+            Membership(person=p, union=union, status="ACTIVE", channel="IMPORT", applied_at=now)
+            for p in created
         )
         have += len(created)
         if have % 100_000 < BATCH:
-            print(f"  seeded {have:,} people ({have / (time.perf_counter() - started):,.0f} rows/s)", flush=True)
+            print(
+                f"  seeded {have:,} people ({have / (time.perf_counter() - started):,.0f} rows/s)", flush=True
+            )
     if connection.vendor == "postgresql":
         # What autovacuum would soon do after a big load; without fresh statistics the planner walks the
         # union's million memberships instead of looking the person up first.

@@ -75,6 +75,10 @@ GONGHUI_SMS_BACKEND = os.environ.get("GONGHUI_SMS_BACKEND", "gonghui.core.sms.Ou
 # Address printed on join-QR posters (e.g. https://gonghui.example.cn); blank = the request's host.
 GONGHUI_PUBLIC_BASE_URL = os.environ.get("GONGHUI_PUBLIC_BASE_URL", "")
 
+# Server key that collector phones encrypt queued records to (RSA-OAEP >= 2048 bits, PEM or base64 of the
+# PEM). Unset in development and tests: generated once into VAR_DIR/collect-server-key.pem (0600).
+GONGHUI_COLLECT_PRIVATE_KEY = os.environ.get("GONGHUI_COLLECT_PRIVATE_KEY") or None
+
 # TOTP for roles that may reveal personal data. Only DEBUG may switch it off.
 GONGHUI_2FA_REQUIRED = env_bool("GONGHUI_2FA_REQUIRED", True)
 OTP_TOTP_ISSUER = "gonghui 工会"
@@ -102,6 +106,8 @@ def check_settings() -> None:
         problems.append("GONGHUI_BLIND_INDEX_KEY is the development key")
     if not ALLOWED_HOSTS:
         problems.append("ALLOWED_HOSTS is empty")
+    if not GONGHUI_COLLECT_PRIVATE_KEY:
+        problems.append("GONGHUI_COLLECT_PRIVATE_KEY is not set (the server key collector phones encrypt to)")
     if "GONGHUI_SMS_BACKEND" not in os.environ:
         # The outbox stores texts instead of sending them; production must choose it knowingly, if at all.
         problems.append("GONGHUI_SMS_BACKEND is not set (the default outbox sends no text message)")

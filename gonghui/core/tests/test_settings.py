@@ -46,8 +46,15 @@ def test_it_refuses_production_with_debug_on():
 
 
 def test_it_starts_in_production_with_real_settings():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    server_key = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
     result = load_settings(
         GONGHUI_ENV="production",
+        GONGHUI_COLLECT_PRIVATE_KEY=server_key.decode(),
         GONGHUI_SMS_BACKEND="gonghui.core.sms.OutboxGateway",
         SECRET_KEY="s" * 50,
         GONGHUI_PII_KEYS=f"k1:{GOOD_KEY}",

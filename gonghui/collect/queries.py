@@ -1,0 +1,120 @@
+import datetime
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Max, Q, QuerySet
+
+from gonghui.accounts.models import PARTNER_ROLES, ROLE_RANK, Role, RoleAssignment, User
+from gonghui.accounts.scope import path_q
+from gonghui.collect.envelope import ALGORITHM
+from gonghui.collect.keys import server_key
+from gonghui.collect.models import CollectorDevice, DeviceUpload
+from gonghui.orgs.models import OrgUnit
+
+# Chairs look after their own union's phones; street officers and above after their whole area's.
+RANK_MANAGE_DEVICES = ROLE_RANK[Role.UNION_CHAIR]
+RANK_ENROL = ROLE_RANK[Role.COLLECTOR]
+# A phone collects for a street federation (several workplaces) or for one union, never for a whole
+# district: the union list it carries must stay short enough to pick from on a phone.
+DEVICE_UNIT_KINDS = (OrgUnit.Kind.STREET, OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
+MEMBER_UNION_KINDS = (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def devices_in_scope(acting_user: Any) -> QuerySet[CollectorDevice]:
+    return CollectorDevice.objects.filter(path_q(acting_user, "unit__path", min_rank=RANK_MANAGE_DEVICES))
+
+
+def list_devices(*, acting_user: Any, status: str | None = None) -> QuerySet[CollectorDevice]:
+    """Devices in the officer's area with their last upload and how many uploads were turned away."""
+    devices = (
+        devices_in_scope(acting_user)
+        .select_related("user", "unit")
+        .annotate(
+            last_upload_at=Max("uploads__received_at"),
+            refused_count=Count("uploads", filter=~Q(uploads__outcome=DeviceUpload.Outcome.ACCEPTED)),
+        )
+    )
+    if status:
+        devices = devices.filter(status=status)
+    return devices.order_by("-created_at", "-pk")
+
+
+@dataclass
+class DeviceActivity:
+    uploads: list[DeviceUpload]  # the latest, newest first
+    accepted: int
+    not_accepted: int
+
+
+def get_device_activity(*, device: CollectorDevice, latest: int = 100) -> DeviceActivity:
+    """What a device has sent (the caller has already checked that the device is in scope)."""
+    counts = device.uploads.aggregate(
+        accepted=Count("pk", filter=Q(outcome=DeviceUpload.Outcome.ACCEPTED)),
+        not_accepted=Count("pk", filter=~Q(outcome=DeviceUpload.Outcome.ACCEPTED)),
+    )
+    uploads = device.uploads.select_related("membership__union").order_by("-received_at", "-pk")[:latest]
+    return DeviceActivity(list(uploads), counts["accepted"], counts["not_accepted"])
+
+
+def collectable_unions(device: CollectorDevice) -> QuerySet[OrgUnit]:
+    """Unions a record from this device may enrol into: active member unions under the device's unit."""
+    return OrgUnit.objects.filter(
+        path__startswith=device.unit.path, kind__in=MEMBER_UNION_KINDS, status=OrgUnit.Status.ACTIVE
+    ).order_by("path")
+
+
+def device_units(*, acting_user: Any) -> QuerySet[OrgUnit]:
+    """Units the officer may register a phone for."""
+    return OrgUnit.objects.filter(
+        path_q(acting_user, "path", min_rank=RANK_MANAGE_DEVICES),
+        kind__in=DEVICE_UNIT_KINDS,
+        status=OrgUnit.Status.ACTIVE,
+    ).order_by("path")
+
+
+def device_collectors(*, acting_user: Any) -> QuerySet[User]:
+    """Active staff who hold a role that may enrol members somewhere in the officer's area."""
+    enrol_roles = [
+        role for role, rank in ROLE_RANK.items() if rank >= RANK_ENROL and role not in PARTNER_ROLES
+    ]
+    holders = RoleAssignment.objects.filter(
+        path_q(acting_user, "unit__path", min_rank=RANK_MANAGE_DEVICES),
+        role__in=enrol_roles,
+        revoked_at__isnull=True,
+    )
+    return User.objects.filter(pk__in=holders.values("user_id"), is_active=True).order_by("username")
+
+
+def find_pairing_device(*, token: str, now: datetime.datetime) -> CollectorDevice | None:
+    """The device a pairing link is for, while the link is still good (for the pairing page)."""
+    return (
+        CollectorDevice.objects.select_related("user", "unit")
+        .filter(
+            pairing_token_hash=token_hash(token),
+            status=CollectorDevice.Status.PENDING_PAIRING,
+            pairing_expires_at__gt=now,
+        )
+        .first()
+    )
+
+
+def get_device_config(*, device: CollectorDevice, now: datetime.datetime) -> dict[str, Any]:
+    """What the phone keeps for offline work: its identity, its unions, the key to encrypt records to."""
+    key = server_key()
+    return {
+        "device_id": device.public_id,
+        "name": device.name,
+        "status": device.status,
+        "collector_name": device.user.display_name or device.user.username,
+        "unit_name": device.unit.name,
+        "unions": [{"id": union.pk, "name": union.name} for union in collectable_unions(device)],
+        "server_key": {"alg": ALGORITHM, "kid": key.key_id, "spki": key.spki_b64},
+        "policy_version": settings.GONGHUI_PRIVACY_POLICY_VERSION,
+        "server_time": int(now.timestamp()),
+    }

@@ -1,0 +1,84 @@
+import datetime
+import uuid
+from typing import Literal
+
+from ninja import Field, Schema
+from pydantic import ConfigDict
+
+from gonghui.members.models import EmploymentStatus
+
+
+class PairIn(Schema):
+    token: str = Field(..., min_length=16, max_length=100)
+    # base64 of the DER SubjectPublicKeyInfo that WebCrypto exports ("spki") for the ECDSA P-256 key.
+    public_key: str = Field(..., min_length=40, max_length=1000)
+
+
+class UnionOut(Schema):
+    id: int
+    name: str
+
+
+class ServerKeyOut(Schema):
+    alg: str
+    kid: str
+    spki: str
+
+
+class DeviceConfigOut(Schema):
+    """What a phone needs to work offline: who it is, where it may enrol, and the key to encrypt to."""
+
+    device_id: uuid.UUID
+    name: str
+    status: str
+    collector_name: str
+    unit_name: str
+    unions: list[UnionOut]
+    server_key: ServerKeyOut
+    policy_version: str
+    server_time: int
+
+
+class EnvelopeIn(Schema):
+    alg: str = Field(..., max_length=40)
+    kid: str = Field(..., max_length=64)
+    key: str = Field(..., max_length=1400)
+    iv: str = Field(..., max_length=40)
+    ciphertext: str = Field(..., max_length=9000)
+
+
+class UploadIn(Schema):
+    device_id: uuid.UUID
+    record_uuid: uuid.UUID
+    created_at: datetime.datetime
+    nonce: str = Field(..., min_length=8, max_length=64)
+    envelope: EnvelopeIn
+
+
+class UploadOut(Schema):
+    record_uuid: uuid.UUID
+    status: Literal["accepted", "rejected"]
+    code: str
+    message: str
+    membership_id: int | None = None
+
+
+class RecordIn(Schema):
+    """The plaintext inside an envelope: the national collection form plus the record's own id."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    record_uuid: uuid.UUID
+    union_id: int
+    name: str = Field(..., max_length=100)
+    resident_id: str = Field(..., max_length=40)
+    phone: str = Field("", max_length=30)
+    ethnicity: str = Field("", max_length=20)
+    education: str = Field("", max_length=20)
+    political_status: str = Field("", max_length=20)
+    hukou_type: str = Field("", max_length=20)
+    is_migrant_worker: bool = False
+    employer_name: str = Field("", max_length=200)
+    employment_status: str = Field(EmploymentStatus.EMPLOYED.value, max_length=20)
+    consent: bool = False
+    collected_at: datetime.datetime | None = None

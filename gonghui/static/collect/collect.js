@@ -1,0 +1,559 @@
+/* gonghui field collection on a phone. Vanilla JS, no build step, no network needed once loaded.
+ *
+ * What the phone keeps (IndexedDB "gonghui-collect"):
+ *   device  — the device id, its ECDSA P-256 private key (a non-extractable CryptoKey: the browser can
+ *             sign with it but never hands its bytes out), the union list and the server's public key;
+ *   records — one row per enrolment: {uuid, label, envelope, status, code, message, createdAt}. The
+ *             envelope is the record encrypted to the server's RSA key; the label is only the surname
+ *             and the last four ID characters. No plaintext personal data is ever stored.
+ * Protocol: docs/collect-protocol.md.
+ */
+"use strict";
+
+(() => {
+  const DB_NAME = "gonghui-collect";
+  const DB_VERSION = 1;
+  // A failed round is retried soon (a lost answer is usually a blip), then less and less often.
+  const RETRY_FIRST_MS = 2000;
+  const RETRY_MAX_MS = 60000;
+  const REQUEST_TIMEOUT_MS = 20000;
+  const body = document.body;
+  const T = JSON.parse(document.getElementById("collect-strings").textContent);
+  const encoder = new TextEncoder();
+
+  // ---- small helpers -------------------------------------------------------------------------------
+  const $ = (id) => document.getElementById(id);
+  const format = (text, params) => text.replace(/%\((\w+)\)s/g, (_, key) => String(params[key]));
+  const toBase64 = (buffer) => {
+    const bytes = new Uint8Array(buffer);
+    let text = "";
+    for (let i = 0; i < bytes.length; i += 1) text += String.fromCharCode(bytes[i]);
+    return btoa(text);
+  };
+  const fromBase64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  const toHex = (buffer) => Array.from(new Uint8Array(buffer), (b) => b.toString(16).padStart(2, "0")).join("");
+
+  function banner(id, text, kind) {
+    let node = $(id);
+    if (!text) {
+      if (node) node.remove();
+      return;
+    }
+    if (!node) {
+      node = document.createElement("p");
+      node.id = id;
+      $("banners").appendChild(node);
+    }
+    node.className = `banner ${kind || ""}`;
+    node.textContent = text;
+  }
+
+  function toast(text) {
+    const node = $("toast");
+    if (!node) return;
+    node.textContent = text;
+    node.hidden = false;
+    clearTimeout(toast.timer);
+    toast.timer = setTimeout(() => { node.hidden = true; }, 4000);
+  }
+
+  // ---- IndexedDB -----------------------------------------------------------------------------------
+  function openDb() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, DB_VERSION);
+      request.onupgradeneeded = () => {
+        request.result.createObjectStore("device");
+        request.result.createObjectStore("records", { keyPath: "uuid" });
+      };
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  function inStore(db, store, mode, work) {
+    return new Promise((resolve, reject) => {
+      const transaction = db.transaction(store, mode);
+      const request = work(transaction.objectStore(store));
+      transaction.oncomplete = () => resolve(request ? request.result : undefined);
+      transaction.onerror = () => reject(transaction.error);
+      transaction.onabort = () => reject(transaction.error);
+    });
+  }
+
+  const loadDevice = (db) => inStore(db, "device", "readonly", (s) => s.get("self"));
+  const saveDevice = (db, device) => inStore(db, "device", "readwrite", (s) => s.put(device, "self"));
+  const loadRecords = (db) => inStore(db, "records", "readonly", (s) => s.getAll());
+  const saveRecord = (db, record) => inStore(db, "records", "readwrite", (s) => s.put(record));
+  const removeRecord = (db, uuid) => inStore(db, "records", "readwrite", (s) => s.delete(uuid));
+
+  // ---- resident ID (GB 11643: ISO 7064 MOD 11-2) — quick feedback only; the server decides ---------
+  function normaliseResidentId(raw) {
+    return raw
+      .replace(/[\uFF01-\uFF5E]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+      .replace(/[\s\u3000-]/g, "")
+      .toUpperCase();
+  }
+
+  function residentIdProblem(number) {
+    if (number.length !== 18) return T.idLength;
+    if (!/^\d{17}[\dX]$/.test(number)) return T.idFormat;
+    let sum = 0;
+    for (let i = 0; i < 17; i += 1) sum += Number(number[i]) * (2 ** (17 - i) % 11);
+    const check = (12 - (sum % 11)) % 11;
+    if ((check === 10 ? "X" : String(check)) !== number[17]) return T.idChecksum;
+    const year = Number(number.slice(6, 10));
+    const month = Number(number.slice(10, 12));
+    const day = Number(number.slice(12, 14));
+    const born = new Date(Date.UTC(year, month - 1, day));
+    const real = born.getUTCFullYear() === year && born.getUTCMonth() === month - 1 && born.getUTCDate() === day;
+    if (!real || year < 1900 || born > new Date()) return T.idDate;
+    return "";
+  }
+
+  // Surname and last four ID characters: enough to find a record in the list, too little to misuse.
+  function maskedLabel(name, residentId) {
+    const surname = Array.from(name.trim())[0] || "?";
+    return `${surname}** ····${residentId.slice(-4)}`;
+  }
+
+  // ---- crypto --------------------------------------------------------------------------------------
+  function cryptoAvailable() {
+    return window.isSecureContext && window.crypto && crypto.subtle && window.indexedDB;
+  }
+
+  async function sealRecord(record, device) {
+    const serverKey = await crypto.subtle.importKey(
+      "spki", fromBase64(device.serverKey.spki), { name: "RSA-OAEP", hash: "SHA-256" }, false, ["wrapKey"]
+    );
+    // A fresh AES key per record, wrapped for the server and then forgotten: the phone cannot reopen it.
+    const aesKey = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, true, ["encrypt"]);
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const ciphertext = await crypto.subtle.encrypt(
+      { name: "AES-GCM", iv, additionalData: encoder.encode(record.record_uuid) },
+      aesKey,
+      encoder.encode(JSON.stringify(record))
+    );
+    const wrapped = await crypto.subtle.wrapKey("raw", aesKey, serverKey, { name: "RSA-OAEP" });
+    return {
+      alg: device.serverKey.alg,
+      kid: device.serverKey.kid,
+      key: toBase64(wrapped),
+      iv: toBase64(iv),
+      ciphertext: toBase64(ciphertext),
+    };
+  }
+
+  async function signedFetch(device, method, path, bodyText) {
+    // The time stamp is the moment of sending, corrected by what the server said its clock reads.
+    const timestamp = String(Math.floor(Date.now() / 1000 + (device.clockOffset || 0)));
+    const digest = toHex(await crypto.subtle.digest("SHA-256", encoder.encode(bodyText)));
+    const canonical = `${method}\n${path}\n${timestamp}\n${digest}`;
+    const signature = await crypto.subtle.sign(
+      { name: "ECDSA", hash: "SHA-256" }, device.privateKey, encoder.encode(canonical)
+    );
+    const headers = {
+      "X-Gonghui-Device": device.deviceId,
+      "X-Gonghui-Timestamp": timestamp,
+      "X-Gonghui-Signature": toBase64(signature),
+    };
+    if (bodyText) headers["Content-Type"] = "application/json";
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), REQUEST_TIMEOUT_MS);
+    try {
+      return await fetch(path, {
+        method, headers, body: bodyText || undefined, signal: controller.signal, credentials: "omit", cache: "no-store",
+      });
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  function deviceFromConfig(config, privateKey, previous) {
+    return {
+      deviceId: config.device_id,
+      name: config.name,
+      status: config.status,
+      collectorName: config.collector_name,
+      unitName: config.unit_name,
+      unions: config.unions,
+      serverKey: config.server_key,
+      policyVersion: config.policy_version,
+      privateKey,
+      clockOffset: config.server_time - Date.now() / 1000,
+      refusal: "",
+      lastUnion: previous ? previous.lastUnion : "",
+    };
+  }
+
+  // ---- the collection app --------------------------------------------------------------------------
+  async function startApp() {
+    const state = { db: null, device: null, records: [], syncing: false, retryTimer: null, retryMs: RETRY_FIRST_MS };
+
+    function noteServerClock(response) {
+      const serverTime = Number(response.headers.get("X-Gonghui-Server-Time"));
+      if (serverTime) state.device.clockOffset = serverTime - Date.now() / 1000;
+    }
+
+    function counts() {
+      const result = { pending: 0, sent: 0, rejected: 0 };
+      for (const record of state.records) result[record.status] += 1;
+      return result;
+    }
+
+    function renderQueue() {
+      const list = $("queue");
+      list.textContent = "";
+      const newestFirst = [...state.records].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      for (const record of newestFirst) {
+        const item = document.createElement("li");
+        item.className = `record ${record.status}`;
+        item.dataset.uuid = record.uuid;
+        const label = document.createElement("span");
+        label.className = "label";
+        label.textContent = record.label;
+        const status = document.createElement("span");
+        status.className = "status";
+        status.textContent = T[record.status];
+        item.append(label, status);
+        if (record.message) {
+          const message = document.createElement("span");
+          message.className = "message";
+          message.textContent = record.message;
+          item.append(message);
+        }
+        list.append(item);
+      }
+    }
+
+    function render() {
+      const { pending, sent, rejected } = counts();
+      $("count-pending").textContent = pending;
+      $("count-sent").textContent = sent;
+      $("count-rejected").textContent = rejected;
+      const net = $("net");
+      net.textContent = navigator.onLine ? T.online : T.offline;
+      net.className = `net ${navigator.onLine ? "on" : "off"}`;
+      const device = state.device;
+      $("device-line").textContent = `${device.name} · ${device.collectorName} · ${device.unitName}`;
+      banner("banner-unsent", pending ? format(T.unsentWarning, { n: pending }) : "", "warn");
+      const revoked = device.status === "REVOKED";
+      banner("banner-revoked", revoked ? device.refusal || T.revokedBanner : "", "danger");
+      banner("banner-device", !revoked && device.problem ? T.deviceProblem + device.problem : "", "danger");
+      const form = $("enrol-form");
+      for (const element of form.elements) element.disabled = revoked;
+      renderQueue();
+    }
+
+    function fillUnions() {
+      const select = $("f-union");
+      const chosen = select.value || state.device.lastUnion;
+      select.textContent = "";
+      if (state.device.unions.length !== 1) select.append(new Option("—", ""));
+      for (const union of state.device.unions) select.append(new Option(union.name, String(union.id)));
+      if (chosen && state.device.unions.some((u) => String(u.id) === String(chosen))) select.value = String(chosen);
+    }
+
+    async function reload() {
+      state.records = await loadRecords(state.db);
+      render();
+    }
+
+    async function refreshConfig() {
+      let response;
+      try {
+        response = await signedFetch(state.device, "GET", body.dataset.apiDevice, "");
+      } catch (error) {
+        return false;
+      }
+      noteServerClock(response);
+      const data = await response.json().catch(() => ({}));
+      if (response.ok) {
+        Object.assign(state.device, {
+          name: data.name, status: data.status, unions: data.unions, serverKey: data.server_key,
+          collectorName: data.collector_name, unitName: data.unit_name, policyVersion: data.policy_version,
+          problem: "",
+        });
+        fillUnions();
+      } else if (response.status === 403) {
+        state.device.status = "REVOKED";
+        state.device.refusal = data.message || T.revokedBanner;
+      } else if (response.status === 401 && data.code !== "request_expired") {
+        state.device.problem = data.message || "";
+      }
+      await saveDevice(state.db, state.device);
+      return response.ok;
+    }
+
+    // Once the server refuses the device, no queued record will ever be accepted from it: say so on each.
+    async function refuseAll(code, message) {
+      for (const record of state.records.filter((r) => r.status === "pending")) {
+        Object.assign(record, { status: "rejected", code, message });
+        await saveRecord(state.db, record);
+      }
+    }
+
+    // Send one record. True: carry on with the next; false: stop this round (network or device problem).
+    async function sendRecord(record, retried) {
+      const payload = JSON.stringify({
+        device_id: state.device.deviceId,
+        record_uuid: record.uuid,
+        created_at: record.createdAt,
+        nonce: toBase64(crypto.getRandomValues(new Uint8Array(16))),
+        envelope: record.envelope,
+      });
+      let response;
+      try {
+        response = await signedFetch(state.device, "POST", body.dataset.apiUploads, payload);
+      } catch (error) {
+        // Timed out or no network: the server may or may not have stored it. Re-sending is safe, since
+        // the server keeps each record UUID once.
+        record.message = T.networkError;
+        await saveRecord(state.db, record);
+        return false;
+      }
+      noteServerClock(response);
+      const data = await response.json().catch(() => ({}));
+      if (response.status === 200) {
+        Object.assign(record, {
+          status: data.status === "accepted" ? "sent" : "rejected", code: data.code, message: data.message || "",
+        });
+        await saveRecord(state.db, record);
+        return true;
+      }
+      if (response.status === 401 && data.code === "request_expired" && !retried) {
+        return sendRecord(record, true);
+      }
+      if (response.status === 403) {
+        state.device.status = "REVOKED";
+        state.device.refusal = data.message || T.revokedBanner;
+        await saveDevice(state.db, state.device);
+        await refuseAll(data.code || "device_revoked", state.device.refusal);
+        return false;
+      }
+      if (response.status === 401) {
+        state.device.problem = data.message || "";
+        await saveDevice(state.db, state.device);
+        return false;
+      }
+      if (response.status === 409 || response.status === 429 || response.status >= 500) {
+        record.message = T.retryLater;
+        await saveRecord(state.db, record);
+        return false;
+      }
+      // Any other 4xx is the server's final word on this request: show it, never resend it blindly.
+      Object.assign(record, { status: "rejected", code: data.code || String(response.status), message: data.message || "" });
+      await saveRecord(state.db, record);
+      return true;
+    }
+
+    async function sync() {
+      if (state.syncing || !navigator.onLine || state.device.status === "REVOKED") return;
+      state.syncing = true;
+      clearTimeout(state.retryTimer);
+      try {
+        // Records first: a revoked phone's attempt is refused *and logged*, so the officer sees it.
+        state.records = await loadRecords(state.db);
+        const pending = state.records
+          .filter((r) => r.status === "pending")
+          .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+        for (const record of pending) {
+          if (!(await sendRecord(record, false))) break;
+        }
+        if (state.device.status !== "REVOKED") await refreshConfig();
+      } finally {
+        state.syncing = false;
+        await reload();
+        if (counts().pending && state.device.status !== "REVOKED") {
+          state.retryTimer = setTimeout(() => { sync().catch(reportError); }, state.retryMs);
+          state.retryMs = Math.min(state.retryMs * 2, RETRY_MAX_MS);
+        } else {
+          state.retryMs = RETRY_FIRST_MS;
+        }
+      }
+    }
+
+    function fieldError(form, name, message) {
+      const error = $("form-error");
+      error.textContent = message;
+      error.hidden = false;
+      const field = form.elements[name];
+      if (field && field.focus) field.focus();
+    }
+
+    function readForm(form) {
+      const f = form.elements;
+      const residentId = normaliseResidentId(f.resident_id.value);
+      const phone = f.phone.value.replace(/[\s-]/g, "").replace(/^\+?86(?=1\d{10}$)/, "");
+      const checks = [
+        ["union", !f.union.value, T.unionRequired],
+        ["name", !f.name.value.trim(), T.nameRequired],
+        ["resident_id", true, residentIdProblem(residentId)],
+        ["phone", phone && !/^1[3-9]\d{9}$/.test(phone), T.phoneInvalid],
+        ["consent", !f.consent.checked, T.consentRequired],
+      ];
+      for (const [name, failed, message] of checks) {
+        if (failed && message) return { error: [name, message] };
+      }
+      return {
+        record: {
+          record_uuid: crypto.randomUUID(),
+          union_id: Number(f.union.value),
+          name: f.name.value.trim(),
+          resident_id: residentId,
+          phone,
+          ethnicity: f.ethnicity.value.trim(),
+          education: f.education.value,
+          political_status: f.political_status.value,
+          hukou_type: f.hukou_type.value,
+          is_migrant_worker: f.is_migrant_worker.checked,
+          employer_name: f.employer_name.value.trim(),
+          employment_status: f.employment_status.value,
+          consent: true,
+          collected_at: new Date().toISOString(),
+        },
+      };
+    }
+
+    async function onSubmit(event) {
+      event.preventDefault();
+      const form = event.target;
+      $("form-error").hidden = true;
+      const { record, error } = readForm(form);
+      if (error) {
+        fieldError(form, ...error);
+        return;
+      }
+      const envelope = await sealRecord(record, state.device);
+      await saveRecord(state.db, {
+        uuid: record.record_uuid,
+        label: maskedLabel(record.name, record.resident_id),
+        envelope,
+        status: "pending",
+        code: "",
+        message: "",
+        createdAt: record.collected_at,
+      });
+      // The form held the plaintext; clear it at once, keeping only the union for the next worker.
+      const union = form.elements.union.value;
+      form.reset();
+      form.elements.union.value = union;
+      state.device.lastUnion = union;
+      await saveDevice(state.db, state.device);
+      toast(T.saved);
+      await reload();
+      sync();
+    }
+
+    async function clearDone() {
+      const done = state.records.filter((r) => r.status !== "pending");
+      if (!done.length || !window.confirm(T.confirmClear)) return;
+      for (const record of done) await removeRecord(state.db, record.uuid);
+      await reload();
+    }
+
+    async function askForPersistentStorage() {
+      if (!navigator.storage || !navigator.storage.persist) return;
+      const persisted = (await navigator.storage.persisted()) || (await navigator.storage.persist());
+      body.dataset.storagePersisted = String(persisted);
+      banner("banner-storage", persisted ? "" : T.storageNotPersisted, "info");
+    }
+
+    // -- start
+    if (!cryptoAvailable()) {
+      banner("banner-crypto", T.noCrypto, "danger");
+      return;
+    }
+    state.db = await openDb();
+    state.device = await loadDevice(state.db);
+    if (!state.device) {
+      $("unpaired").hidden = false;
+      return;
+    }
+    $("main").hidden = false;
+    fillUnions();
+    await reload();
+    $("enrol-form").addEventListener("submit", (event) => { onSubmit(event).catch(reportError); });
+    $("send-now").addEventListener("click", () => { sync().catch(reportError); });
+    $("clear-done").addEventListener("click", () => { clearDone().catch(reportError); });
+    window.addEventListener("online", () => { render(); sync().catch(reportError); });
+    window.addEventListener("offline", render);
+    // Leaving (or reloading) while records are unsent is safe, as they are stored, but a collector who
+    // is about to clear the browser or hand the phone back should know that records have not gone yet.
+    window.addEventListener("beforeunload", (event) => {
+      if (counts().pending) {
+        event.preventDefault();
+        event.returnValue = T.leaveWarning;
+      }
+    });
+    await askForPersistentStorage().catch(reportError);
+    body.dataset.ready = "true";
+    await sync();
+  }
+
+  // ---- pairing -------------------------------------------------------------------------------------
+  async function startPairing() {
+    const button = $("pair-button");
+    if (!button) return;
+    if (!cryptoAvailable()) {
+      banner("banner-crypto", T.noCrypto, "danger");
+      button.disabled = true;
+      return;
+    }
+    const db = await openDb();
+    const previous = await loadDevice(db);
+    if (previous) banner("banner-replace", format(T.pairReplace, { name: previous.name }), "warn");
+    button.addEventListener("click", async () => {
+      const status = $("pair-status");
+      button.disabled = true;
+      status.textContent = T.pairing;
+      // Non-extractable: the browser signs with it but will never export the private key.
+      const keys = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, ["sign", "verify"]);
+      const publicKey = toBase64(await crypto.subtle.exportKey("spki", keys.publicKey));
+      let response;
+      try {
+        response = await fetch(body.dataset.apiPair, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ token: body.dataset.token, public_key: publicKey }),
+          credentials: "omit",
+        });
+      } catch (error) {
+        status.textContent = T.networkError;
+        button.disabled = false;
+        return;
+      }
+      const data = await response.json().catch(() => ({}));
+      if (!response.ok) {
+        status.textContent = data.message || String(response.status);
+        return;
+      }
+      await saveDevice(db, deviceFromConfig(data, keys.privateKey, previous));
+      // Records a revoked registration could not send may go again: an officer has trusted this phone anew.
+      const records = await loadRecords(db);
+      for (const record of records.filter((r) => r.code === "device_revoked")) {
+        Object.assign(record, { status: "pending", code: "", message: "" });
+        await saveRecord(db, record);
+      }
+      status.textContent = T.paired;
+      window.location.replace(body.dataset.appUrl);
+    });
+    body.dataset.ready = "true";
+  }
+
+  function reportError(error) {
+    banner("banner-error", String(error && error.message ? error.message : error), "danger");
+    // Still surface it to the developer console, where the browser tests look for script errors.
+    setTimeout(() => { throw error; });
+  }
+
+  function registerServiceWorker() {
+    if (!("serviceWorker" in navigator)) return;
+    navigator.serviceWorker.register(body.dataset.sw, { scope: body.dataset.scope }).catch(() => {
+      // Without a worker the page still works while it stays open; it just cannot reload offline.
+    });
+  }
+
+  registerServiceWorker();
+  const start = body.dataset.page === "pair" ? startPairing : startApp;
+  start().catch(reportError);
+})();

@@ -11,15 +11,15 @@ from gonghui.accounts.scope import path_q
 from gonghui.collect.envelope import ALGORITHM
 from gonghui.collect.keys import server_key
 from gonghui.collect.models import CollectorDevice, DeviceUpload
+from gonghui.members.actions import RANK_ENROL
+from gonghui.members.queries import MEMBER_UNION_KINDS
 from gonghui.orgs.models import OrgUnit
 
 # Chairs look after their own union's phones; street officers and above after their whole area's.
 RANK_MANAGE_DEVICES = ROLE_RANK[Role.UNION_CHAIR]
-RANK_ENROL = ROLE_RANK[Role.COLLECTOR]
 # A phone collects for a street federation (several workplaces) or for one union, never for a whole
 # district: the union list it carries must stay short enough to pick from on a phone.
 DEVICE_UNIT_KINDS = (OrgUnit.Kind.STREET, OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
-MEMBER_UNION_KINDS = (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
 
 
 def token_hash(token: str) -> str:

@@ -20,27 +20,23 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.models import ROLE_RANK, Role
-from gonghui.accounts.scope import path_q, rank_at
-from gonghui.core.access import get_in_scope
+from gonghui.accounts.scope import rank_at
 from gonghui.core.audit import record_event
-from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import blind_index
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import to_half_width
-from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.enterprises.models import Worksite
+from gonghui.members.access import JoinLinkNotFound
 from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, NotAMemberUnion, do_enrol_member
 from gonghui.members.models import Channel, JoinLink, PhoneVerification
+from gonghui.members.queries import MEMBER_UNION_KINDS, RANK_MANAGE_LINKS, union_employer
 from gonghui.orgs.models import OrgUnit
-
-RANK_MANAGE_LINKS = ROLE_RANK[Role.UNION_CHAIR]
-MEMBER_UNION_KINDS = (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
 
 CODE_TTL = datetime.timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
@@ -55,11 +51,6 @@ IP_SEND_LIMIT = (30, 600)
 IP_CHECK_LIMIT = (60, 600)
 # One poster cannot drive more than this many messages an hour, whatever the numbers and addresses.
 LINK_SENDS_PER_HOUR = 600
-
-
-class JoinLinkNotFound(NotFound):
-    code = "join_link_not_found"
-    default_message = _("This QR code is no longer valid. Ask the union staff for a new one.")
 
 
 class JoinLinkRevoked(Conflict):
@@ -129,71 +120,6 @@ class JoinCodeTooManyAttempts(DomainError):
 class PhoneNotVerified(InvalidInput):
     code = "join_phone_not_verified"
     default_message = _("Verify this mobile number with a text-message code first.")
-
-
-# --- reads -----------------------------------------------------------------------------------------
-
-
-def links_in_scope(acting_user: Any) -> QuerySet[JoinLink]:
-    """Join links of the unions the user may manage them for (union chair and above)."""
-    return JoinLink.objects.filter(path_q(acting_user, "union__path", min_rank=RANK_MANAGE_LINKS))
-
-
-def list_join_links(*, acting_user: Any) -> QuerySet[JoinLink]:
-    return (
-        links_in_scope(acting_user)
-        .select_related("union", "worksite", "created_by")
-        .order_by("-is_active", "union__path", "-created_at", "-pk")
-    )
-
-
-def access_join_link(user: Any, link_id: Any) -> JoinLink:
-    """The link if the user manages its union, else NotFound (not yours == does not exist)."""
-    return get_in_scope(list_join_links(acting_user=user), link_id)
-
-
-def unions_for_links(acting_user: Any) -> QuerySet[OrgUnit]:
-    return OrgUnit.objects.filter(
-        path_q(acting_user, "path", min_rank=RANK_MANAGE_LINKS),
-        kind__in=MEMBER_UNION_KINDS,
-        status=OrgUnit.Status.ACTIVE,
-    ).order_by("path")
-
-
-def _ancestor_ids(unit: OrgUnit) -> list[int]:
-    return [int(part) for part in unit.path.split("/") if part]
-
-
-def worksites_for_links(acting_user: Any) -> QuerySet[Worksite]:
-    """Worksites the user can see, plus those looked after by a federation above one of the user's
-    unions: a joint union's chair at a construction site may not see the street's registry, yet the
-    poster for that site is theirs to print."""
-    above = {pk for unit in unions_for_links(acting_user) for pk in _ancestor_ids(unit)}
-    return (
-        Worksite.objects.filter(path_q(acting_user, "managing_unit__path") | Q(managing_unit_id__in=above))
-        .select_related("managing_unit")
-        .order_by("name", "pk")
-    )
-
-
-def get_active_link(token: str) -> JoinLink:
-    """The link a worker's QR code names, if it still works; JoinLinkNotFound otherwise."""
-    if not token or len(token) > 64:
-        raise JoinLinkNotFound()
-    link = (
-        JoinLink.objects.filter(token=token, is_active=True, union__status=OrgUnit.Status.ACTIVE)
-        .select_related("union", "worksite")
-        .first()
-    )
-    if link is None:
-        raise JoinLinkNotFound()
-    return link
-
-
-def union_employer(union: OrgUnit) -> Enterprise | None:
-    """The enterprise whose grassroots union this is, when there is exactly one (not a joint union)."""
-    enterprises = list(Enterprise.objects.filter(union=union)[:2])
-    return enterprises[0] if len(enterprises) == 1 else None
 
 
 def check_ip_rate(ip: str, *, bucket: str, limit: tuple[int, int]) -> None:

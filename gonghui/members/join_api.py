@@ -20,7 +20,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from gonghui.core.api_support import ERRORS, ErrorOut
 from gonghui.core.errors import InvalidInput
 from gonghui.enterprises.models import Worksite
-from gonghui.members import join
+from gonghui.members import access, join, queries
 from gonghui.members.actions import EnrolmentData
 from gonghui.members.models import EmploymentStatus, JoinLink
 from gonghui.orgs.access import access_org_unit
@@ -118,14 +118,14 @@ class JoinLinkOut(Schema):
 @router.get("/links", response={200: list[JoinLinkOut], **ERRORS})
 @paginate(LimitOffsetPagination)
 def list_links(request: HttpRequest):  # type: ignore[no-untyped-def]
-    return join.list_join_links(acting_user=request.user)
+    return queries.list_join_links(acting_user=request.user)
 
 
 @router.post("/links", response={201: JoinLinkOut, **ERRORS})
 def create_link(request: HttpRequest, payload: JoinLinkIn) -> tuple[int, JoinLink]:
     worksite = None
     if payload.worksite_id is not None:
-        worksite = join.worksites_for_links(request.user).filter(pk=payload.worksite_id).first()
+        worksite = queries.worksites_for_links(request.user).filter(pk=payload.worksite_id).first()
         if worksite is None:
             raise join.WorksiteNotAvailable(field="worksite_id")
     link = join.do_create_join_link(
@@ -139,18 +139,18 @@ def create_link(request: HttpRequest, payload: JoinLinkIn) -> tuple[int, JoinLin
 
 @router.get("/links/{link_id}", response={200: JoinLinkOut, **ERRORS})
 def get_link(request: HttpRequest, link_id: int) -> JoinLink:
-    return join.access_join_link(request.user, link_id)
+    return access.access_join_link(request.user, link_id)
 
 
 @router.post("/links/{link_id}/regenerate", response={200: JoinLinkOut, **ERRORS})
 def regenerate_link(request: HttpRequest, link_id: int) -> JoinLink:
-    link = join.access_join_link(request.user, link_id)
+    link = access.access_join_link(request.user, link_id)
     return join.do_regenerate_join_link(acting_user=request.user, link=link)
 
 
 @router.post("/links/{link_id}/revoke", response={200: JoinLinkOut, **ERRORS})
 def revoke_link(request: HttpRequest, link_id: int) -> JoinLink:
-    link = join.access_join_link(request.user, link_id)
+    link = access.access_join_link(request.user, link_id)
     return join.do_revoke_join_link(acting_user=request.user, link=link)
 
 
@@ -159,7 +159,7 @@ def revoke_link(request: HttpRequest, link_id: int) -> JoinLink:
 
 @router.get("/{token}", auth=None, response={200: JoinLinkPublicOut, **PUBLIC_ERRORS})
 def get_public_link(request: HttpRequest, token: str) -> dict[str, Any]:
-    link = join.get_active_link(token)
+    link = access.get_active_link(token)
     worksite: Worksite | None = link.worksite
     return {
         "union_name": link.union.name,
@@ -170,7 +170,7 @@ def get_public_link(request: HttpRequest, token: str) -> dict[str, Any]:
 
 @router.post("/{token}/send-code", auth=None, response={202: SendCodeOut, **PUBLIC_ERRORS})
 def send_code(request: HttpRequest, token: str, payload: SendCodeIn) -> tuple[int, dict[str, Any]]:
-    link = join.get_active_link(token)
+    link = access.get_active_link(token)
     join.check_ip_rate(_client_ip(request), bucket="send", limit=join.IP_SEND_LIMIT)
     join.do_send_join_code(link=link, phone=payload.phone)
     return 202, {
@@ -182,7 +182,7 @@ def send_code(request: HttpRequest, token: str, payload: SendCodeIn) -> tuple[in
 
 @router.post("/{token}/verify", auth=None, response={200: VerifyOut, **PUBLIC_ERRORS})
 def verify_code(request: HttpRequest, token: str, payload: VerifyIn) -> dict[str, Any]:
-    link = join.get_active_link(token)
+    link = access.get_active_link(token)
     join.check_ip_rate(_client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
     ticket = join.do_verify_join_code(link=link, phone=payload.phone, code=payload.code)
     return {"ticket": ticket, "valid_until": join.ticket_valid_until(link=link, ticket=ticket)}
@@ -190,7 +190,7 @@ def verify_code(request: HttpRequest, token: str, payload: VerifyIn) -> dict[str
 
 @router.post("/{token}/apply", auth=None, response={201: ApplyOut, **PUBLIC_ERRORS})
 def apply(request: HttpRequest, token: str, payload: ApplyIn) -> tuple[int, dict[str, Any]]:
-    link = join.get_active_link(token)
+    link = access.get_active_link(token)
     join.check_ip_rate(_client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
     if len(payload.name) > 200 or len(payload.resident_id) > 40:
         raise InvalidInput(field="name" if len(payload.name) > 200 else "resident_id")

@@ -30,7 +30,7 @@ from gonghui.core.models import SmsMessage
 from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import mask_phone
 from gonghui.enterprises.models import Worksite
-from gonghui.members import join
+from gonghui.members import access, join, queries
 from gonghui.members.actions import EnrolmentData
 from gonghui.members.models import Education, EmploymentStatus, HukouType, JoinLink, PoliticalStatus
 from gonghui.members.validators import check_resident_id
@@ -178,8 +178,8 @@ class JoinForm(forms.Form):
 
 def _link_or_404(request: HttpRequest, token: str) -> JoinLink | HttpResponse:
     try:
-        return join.get_active_link(token)
-    except join.JoinLinkNotFound:
+        return access.get_active_link(token)
+    except access.JoinLinkNotFound:
         return render(request, "members/join/not_found.html", status=404)
 
 
@@ -192,7 +192,7 @@ def join_form(request: HttpRequest, token: str) -> HttpResponse:
     action = request.POST.get("action", "submit")
     sent_to = send_error = ""
     if request.method != "POST":
-        employer = join.union_employer(link.union)
+        employer = queries.union_employer(link.union)
         form = JoinForm(initial={"employer_name": employer.name if employer else "", "phone": verified_phone})
     elif action in ("send_code", "change_phone"):
         # Only the number matters for this step; the rest is kept as typed, without complaints yet.
@@ -292,8 +292,8 @@ class JoinLinkForm(forms.Form):
     def __init__(self, *args: Any, acting_user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: dict[str, Any] = self.fields  # ModelChoiceFields; the base type has no queryset
-        fields["union"].queryset = join.unions_for_links(acting_user)
-        fields["worksite"].queryset = join.worksites_for_links(acting_user)
+        fields["union"].queryset = queries.unions_for_links(acting_user)
+        fields["worksite"].queryset = queries.worksites_for_links(acting_user)
         unions = list(fields["union"].queryset[:2])
         if len(unions) == 1:  # a union chair has one union: nothing to choose
             self.initial.setdefault("union", unions[0].pk)
@@ -322,7 +322,7 @@ def link_list(request: HttpRequest) -> HttpResponse:
             apply_error(form, error)
         else:
             return redirect("join:poster", link_id=link.pk)
-    links = join.list_join_links(acting_user=request.user)[:200]
+    links = queries.list_join_links(acting_user=request.user)[:200]
     return render(
         request,
         "members/join/link_list.html",
@@ -332,7 +332,7 @@ def link_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def link_poster(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = join.access_join_link(request.user, link_id)
+    link = access.access_join_link(request.user, link_id)
     url = public_url(request, link)
     qr_svg = segno.make(url, error="m").svg_inline(scale=8, border=2) if link.is_active else ""
     return render(request, "members/join/poster.html", {"link": link, "url": url, "qr_svg": qr_svg})
@@ -341,7 +341,7 @@ def link_poster(request: HttpRequest, link_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def link_regenerate(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = join.access_join_link(request.user, link_id)
+    link = access.access_join_link(request.user, link_id)
     join.do_regenerate_join_link(acting_user=request.user, link=link)
     messages.success(request, gettext("A new QR code was made; posters with the old one no longer work."))
     return redirect("join:poster", link_id=link.pk)
@@ -350,7 +350,7 @@ def link_regenerate(request: HttpRequest, link_id: int) -> HttpResponse:
 @staff_required
 @require_POST
 def link_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
-    link = join.access_join_link(request.user, link_id)
+    link = access.access_join_link(request.user, link_id)
     join.do_revoke_join_link(acting_user=request.user, link=link)
     messages.success(request, gettext("The link was revoked; its posters no longer work."))
     return redirect("join:links")

@@ -2,11 +2,18 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from gonghui.accounts.models import ROLE_RANK, Role
 from gonghui.accounts.scope import RANK_READ, path_q
 from gonghui.core.models import AuditEvent
 from gonghui.core.pii import blind_index
-from gonghui.members.models import Membership, Person, Transfer
+from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.members.models import JoinLink, Membership, Person, Transfer
 from gonghui.members.validators import normalise_resident_id
+from gonghui.orgs.models import OrgUnit
+
+# Join links (QR posters) are managed by union chairs and above.
+RANK_MANAGE_LINKS = ROLE_RANK[Role.UNION_CHAIR]
+MEMBER_UNION_KINDS = (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
 
 
 def memberships_in_scope(acting_user: Any, *, min_rank: int = RANK_READ) -> QuerySet[Membership]:
@@ -82,3 +89,46 @@ def list_person_memberships(*, acting_user: Any, person: Person) -> QuerySet[Mem
     return (
         memberships_in_scope(acting_user).filter(person=person).select_related("union").order_by("applied_at")
     )
+
+
+def links_in_scope(acting_user: Any) -> QuerySet[JoinLink]:
+    """Join links of the unions the user may manage them for (union chair and above)."""
+    return JoinLink.objects.filter(path_q(acting_user, "union__path", min_rank=RANK_MANAGE_LINKS))
+
+
+def list_join_links(*, acting_user: Any) -> QuerySet[JoinLink]:
+    return (
+        links_in_scope(acting_user)
+        .select_related("union", "worksite", "created_by")
+        .order_by("-is_active", "union__path", "-created_at", "-pk")
+    )
+
+
+def unions_for_links(acting_user: Any) -> QuerySet[OrgUnit]:
+    return OrgUnit.objects.filter(
+        path_q(acting_user, "path", min_rank=RANK_MANAGE_LINKS),
+        kind__in=MEMBER_UNION_KINDS,
+        status=OrgUnit.Status.ACTIVE,
+    ).order_by("path")
+
+
+def _ancestor_ids(unit: OrgUnit) -> list[int]:
+    return [int(part) for part in unit.path.split("/") if part]
+
+
+def worksites_for_links(acting_user: Any) -> QuerySet[Worksite]:
+    """Worksites the user can see, plus those looked after by a federation above one of the user's
+    unions: a joint union's chair at a construction site may not see the street's registry, yet the
+    poster for that site is theirs to print."""
+    above = {pk for unit in unions_for_links(acting_user) for pk in _ancestor_ids(unit)}
+    return (
+        Worksite.objects.filter(path_q(acting_user, "managing_unit__path") | Q(managing_unit_id__in=above))
+        .select_related("managing_unit")
+        .order_by("name", "pk")
+    )
+
+
+def union_employer(union: OrgUnit) -> Enterprise | None:
+    """The enterprise whose grassroots union this is, when there is exactly one (not a joint union)."""
+    enterprises = list(Enterprise.objects.filter(union=union)[:2])
+    return enterprises[0] if len(enterprises) == 1 else None

@@ -7,7 +7,7 @@ import pytest
 from gonghui.core.errors import Forbidden
 from gonghui.core.models import AuditEvent
 from gonghui.enterprises.models import Worksite
-from gonghui.members import join
+from gonghui.members import access, join, queries
 from gonghui.members.actions import NotAMemberUnion
 from gonghui.members.models import JoinLink
 from gonghui.orgs.actions import do_create_org_unit
@@ -54,7 +54,7 @@ def test_it_attaches_a_worksite_of_the_unions_area_but_not_a_foreign_one(persona
     link = make_link(personas, user=personas.luyuan_officer, union=joint, worksite=site)
     assert link.worksite == site
     # 云锐's chair sees nothing of 潞源 and 云锐 is not in 潞源: the worksite is not theirs to use.
-    assert site not in join.worksites_for_links(personas.chair)
+    assert site not in queries.worksites_for_links(personas.chair)
     with pytest.raises(join.WorksiteNotAvailable):
         make_link(personas, worksite=site)
 
@@ -67,9 +67,9 @@ def test_a_regenerated_token_kills_the_old_one(personas):
     link.refresh_from_db()
     assert link.token != old and link.is_active
     assert AuditEvent.objects.count() == before + 1
-    with pytest.raises(join.JoinLinkNotFound):
-        join.get_active_link(old)
-    assert join.get_active_link(link.token) == link
+    with pytest.raises(access.JoinLinkNotFound):
+        access.get_active_link(old)
+    assert access.get_active_link(link.token) == link
     response = personas.client(personas.outsider).get(f"/join/{old}/")
     assert response.status_code == 404
     assert "二维码已失效" in response.content.decode()
@@ -80,8 +80,8 @@ def test_a_revoked_link_stops_working_and_cannot_be_revived(personas):
     join.do_revoke_join_link(acting_user=personas.chair, link=link)
     link.refresh_from_db()
     assert not link.is_active and link.revoked_at is not None
-    with pytest.raises(join.JoinLinkNotFound):
-        join.get_active_link(link.token)
+    with pytest.raises(access.JoinLinkNotFound):
+        access.get_active_link(link.token)
     with pytest.raises(join.JoinLinkRevoked):
         join.do_regenerate_join_link(acting_user=personas.chair, link=link)
     assert AuditEvent.objects.filter(event_type="join_link_revoked").count() == 1

@@ -3,6 +3,7 @@
 import json
 
 import pytest
+from stdnum.cn import ric
 
 from gonghui.accounts import actions as accounts_actions
 from gonghui.accounts.models import Role
@@ -13,6 +14,7 @@ from gonghui.enterprises import actions as enterprise_actions
 from gonghui.enterprises.actions import EnterpriseData
 from gonghui.enterprises.models import Industry, UnitType, Worksite
 from gonghui.enterprises.validators import with_check_character
+from gonghui.members import actions as member_actions
 from gonghui.orgs import actions as org_actions
 from gonghui.orgs.models import OrgUnit, Region
 
@@ -136,17 +138,77 @@ def _actions(p):  # type: ignore[no-untyped-def]
     def rotate():
         return do_rotate_pii_keys(acting_user=None)
 
+    def _applicant(body17: str = "11011220000101001"):  # type: ignore[no-untyped-def]
+        return member_actions.do_enrol_member(
+            acting_user=None,
+            union=p.unit("BJ-TZ-YS-YR"),
+            data=member_actions.EnrolmentData(
+                name="工友", resident_id=body17 + ric.calc_check_digit(body17 + "0"), phone=PHONE
+            ),
+            channel="SELF_SERVICE",
+            consent_given=True,
+        )
+
+    def enrol_member():
+        return _applicant()
+
+    def approve_membership():
+        membership = _applicant_first().membership
+        return member_actions.do_approve_membership(acting_user=p.chair, membership=membership)
+
+    def reject_membership():
+        membership = _applicant_first().membership
+        return member_actions.do_reject_membership(
+            acting_user=p.chair, membership=membership, reason="非本单位职工"
+        )
+
+    def bulk_approve():
+        membership = _applicant_first().membership
+        return member_actions.do_bulk_approve_memberships(
+            acting_user=p.chair, memberships=[membership], unit=p.unit("BJ-TZ-YS-YR")
+        )
+
+    def decide_transfer():
+        first = _applicant_first().membership
+        member_actions.do_approve_membership(acting_user=p.chair, membership=first)
+        joint = org_actions.do_create_org_unit(
+            acting_user=p.luyuan_officer, parent=luyuan, code="LY-J", name="工地联合工会", kind="JOINT"
+        )
+        outcome = member_actions.do_enrol_member(
+            acting_user=p.luyuan_officer,
+            union=joint,
+            data=member_actions.EnrolmentData(name="工友", resident_id=first.person.resident_id),
+            channel="CONSOLE",
+            consent_given=True,
+        )
+        _mark_setup_done()
+        return member_actions.do_decide_transfer(
+            acting_user=p.luyuan_officer, transfer=outcome.transfer, approve=True
+        )
+
+    # Setup steps that are themselves actions must not count: the test counts from the last marker.
+    setup_marks: list[int] = []
+
+    def _mark_setup_done() -> None:
+        setup_marks.append(AuditEvent.objects.count())
+
+    def _applicant_first():  # type: ignore[no-untyped-def]
+        outcome = _applicant()
+        _mark_setup_done()
+        return outcome
+
     return {f.__name__: f for f in [
         create_unit, rename_unit, move_unit, close_unit, create_staff, grant_role, revoke_role, login_failure,
         login, unlock, start_totp, issue_token, register_enterprise, update_enterprise, register_worksite,
-        reveal, rotate,
-    ]}  # fmt: skip
+        reveal, rotate, enrol_member, approve_membership, reject_membership, bulk_approve, decide_transfer,
+    ]} | {"_setup_marks": setup_marks}  # fmt: skip
 
 
 ACTION_NAMES = [
     "create_unit", "rename_unit", "move_unit", "close_unit", "create_staff", "grant_role", "revoke_role",
     "login_failure", "login", "unlock", "start_totp", "issue_token", "register_enterprise", "update_enterprise",
-    "register_worksite", "reveal", "rotate",
+    "register_worksite", "reveal", "rotate", "enrol_member", "approve_membership", "reject_membership",
+    "bulk_approve", "decide_transfer",
 ]  # fmt: skip
 
 
@@ -154,9 +216,19 @@ def test_it_covers_every_action_module_function():
     """A new do_* action must be added here too, so that its audit behaviour is tested."""
     import inspect
 
+    from gonghui.collect import actions as collect_actions
     from gonghui.core import actions as core_actions
+    from gonghui.members import join as join_actions
 
-    modules = [core_actions, org_actions, accounts_actions, enterprise_actions]
+    modules = [
+        core_actions,
+        org_actions,
+        accounts_actions,
+        enterprise_actions,
+        member_actions,
+        join_actions,
+        collect_actions,
+    ]
     found = {
         name
         for m in modules
@@ -168,17 +240,26 @@ def test_it_covers_every_action_module_function():
         "do_grant_role", "do_revoke_role", "do_record_login_failure", "do_record_login", "do_unlock_staff",
         "do_start_totp_enrolment", "do_issue_api_token", "do_register_enterprise", "do_update_enterprise",
         "do_register_worksite", "do_reveal_pii", "do_rotate_pii_keys",
-        # Tested in their own files: regions (orgs/tests/test_load_regions.py), TOTP (accounts/tests/test_otp.py).
+        "do_enrol_member", "do_approve_membership", "do_reject_membership", "do_bulk_approve_memberships",
+        "do_decide_transfer",
+        # Tested in their own files: regions (orgs/tests/test_load_regions.py), TOTP (accounts/tests/test_otp.py),
+        # join links and codes (members/tests/test_join_*.py), devices (collect/tests/test_collect_audit.py).
         "do_load_regions", "do_verify_totp",
+        "do_create_join_link", "do_regenerate_join_link", "do_revoke_join_link", "do_send_join_code",
+        "do_verify_join_code",
+        "do_register_device", "do_issue_pairing_code", "do_pair_device", "do_revoke_device",
+        "do_log_device_upload", "do_accept_upload",
     }  # fmt: skip
     assert found == tested
 
 
 @pytest.mark.parametrize("name", ACTION_NAMES)
 def test_it_writes_exactly_one_audit_event_per_action(personas, name):
-    action = _actions(personas)[name]
+    actions = _actions(personas)
     before = AuditEvent.objects.count()
-    action()
+    actions[name]()
+    # Actions that need earlier actions as setup mark where their setup ended.
+    before = actions["_setup_marks"][-1] if actions["_setup_marks"] else before
     assert AuditEvent.objects.count() == before + 1
 
 

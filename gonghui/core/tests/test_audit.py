@@ -182,6 +182,7 @@ def _actions(p):  # type: ignore[no-untyped-def]
             consent_given=True,
         )
         _mark_setup_done()
+        assert outcome.transfer is not None
         return member_actions.do_decide_transfer(
             acting_user=p.luyuan_officer, transfer=outcome.transfer, approve=True
         )

@@ -268,8 +268,9 @@ def test_it_shows_the_tree_enterprises_and_audit_log_to_the_city_admin(
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
     events = page.locator("table tbody tr")
     # The demo story registered both enterprises and this very login was recorded.
-    expect(events.filter(has_text="enterprise_registered")).to_have_count(2)
-    login = events.filter(has=page.locator("code", has_text=re.compile(r"^login$")))
+    # Event types are shown by name, not code.
+    expect(events.filter(has_text="登记企业")).to_have_count(2)
+    login = events.filter(has=page.locator("td", has_text=re.compile(r"^登录$")))
     expect(login.first).to_contain_text("admin")
     tab.assert_fits_the_screen()
     tab.screenshot(f"audit-{device}")

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.core.errors import InvalidInput
 from gonghui.core.text import to_half_width
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")  # ASCII digits only (\d would take any script's digits)
 
 
 class InvalidPhone(InvalidInput):

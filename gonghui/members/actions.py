@@ -23,6 +23,7 @@ from gonghui.members.models import (
     Consent,
     Education,
     EmploymentStatus,
+    EnrolmentReceipt,
     HukouType,
     Membership,
     Person,
@@ -59,6 +60,18 @@ class AreaCodeUnknown(DomainError):
         "with real IDs issued after re-districting: check the card, then confirm to continue."
     )
     status = 409
+
+
+class PendingElsewhere(Conflict):
+    code = "membership_pending_elsewhere"
+    default_message = _(
+        "An application for this person is already being handled by another union; it cannot be handled here."
+    )
+
+
+class RecordIdTaken(Conflict):
+    code = "record_id_taken"
+    default_message = _("This record id has already been used; send the record with a new id.")
 
 
 class NotAMemberUnion(InvalidInput):
@@ -134,23 +147,27 @@ def _clean_form(data: EnrolmentData) -> EnrolmentData:
     return data
 
 
-def _fill_person(person: Person, data: EnrolmentData, now: datetime.datetime) -> list[str]:
-    """Fill what the stored person lacks; report (never apply) values that differ."""
-    conflicts = []
-    changed = False
+def _compare_person(person: Person, data: EnrolmentData) -> tuple[list[str], list[str]]:
+    """(fields the stored person lacks and the form has, warnings for values that differ)."""
+    fillable, differs = [], []
     for name in PERSON_FIELDS:
         new, old = getattr(data, name), getattr(person, name)
         if new in ("", None, False):
             continue
         if old in ("", None, False):
-            setattr(person, name, new)
-            changed = True
+            fillable.append(name)
         elif old != new:
-            conflicts.append(f"field_differs:{name}")
-    if changed:
-        person.updated_at = now
-        person.save()
-    return conflicts
+            differs.append(f"field_differs:{name}")
+    return fillable, differs
+
+
+def _record_receipt(
+    client_uuid: uuid.UUID | None, membership: Membership, actor: Any, now: datetime.datetime
+) -> None:
+    if client_uuid is not None:
+        EnrolmentReceipt.objects.create(
+            client_uuid=client_uuid, membership=membership, collected_by=actor, received_at=now
+        )
 
 
 def _membership_fields(data: EnrolmentData) -> dict[str, Any]:
@@ -198,10 +215,16 @@ def do_enrol_member(
         raise ConsentRequired(field="consent")
 
     if client_uuid is not None:
-        replayed = (
-            Membership.objects.filter(client_uuid=client_uuid).select_related("person", "union").first()
+        receipt = (
+            EnrolmentReceipt.objects.filter(client_uuid=client_uuid)
+            .select_related("membership__person", "membership__union")
+            .first()
         )
-        if replayed is not None:
+        if receipt is not None:
+            # Only the sender of a record may learn what became of it: a record id is not a search key.
+            if receipt.collected_by_id != (actor.pk if actor else None):
+                raise RecordIdTaken(field="client_uuid")
+            replayed = receipt.membership
             record_event(
                 acting_user=actor, event_type="enrolment_replayed", obj=replayed, unit=replayed.union, now=now
             )
@@ -221,6 +244,7 @@ def do_enrol_member(
     ):
         warnings.append(WARNING_PHONE_SHARED)
 
+    person_changed: list[str] = []
     person = Person.objects.select_for_update().filter(resident_id_index=id_index).first()
     if person is None:
         try:
@@ -236,15 +260,33 @@ def do_enrol_member(
         except IntegrityError:
             raise Conflict(_("The same person is being saved right now; try again in a moment.")) from None
     else:
-        warnings += _fill_person(person, data, now)
+        # Officers at the console or importing may complete a stored person; what arrives from a phone
+        # or a public QR form never changes a stored record, differences only go to the reviewer.
+        filled, differs = _compare_person(person, data)
+        if officer_present and filled:
+            for name in filled:
+                setattr(person, name, getattr(data, name))
+            person.updated_at = now
+            person.save()
+            person_changed = filled
+        warnings += differs + ([] if officer_present else [f"field_differs:{n}" for n in filled])
 
     memberships = {m.status: m for m in person.memberships.filter(status__in=["ACTIVE", "PENDING"])}
     active, pending = memberships.get("ACTIVE"), memberships.get("PENDING")
     if active is not None and active.union_id == union.pk:
+        _record_receipt(client_uuid, active, actor, now)
         record_event(
             acting_user=actor, event_type="enrolment_already_member", obj=active, unit=union, now=now
         )
         return EnrolmentOutcome("already_member", active, warnings=warnings)
+    if (
+        pending is not None
+        and pending.union_id != union.pk
+        and rank_at(acting_user, pending.union) < RANK_ENROL
+    ):
+        # The application waits in a union this actor cannot see: merging would write into it and
+        # tell the actor where it is. Say only that it cannot be handled here.
+        raise PendingElsewhere()
     if pending is not None:
         pending.warnings = sorted(set(pending.warnings) | set(warnings))
         for key, value in _membership_fields(data).items():
@@ -252,12 +294,13 @@ def do_enrol_member(
                 setattr(pending, key, value)
         pending.save()
         _record_consent(pending, channel, actor, now)
+        _record_receipt(client_uuid, pending, actor, now)
         record_event(
             acting_user=actor,
             event_type="enrolment_merged",
             obj=pending,
             unit=pending.union,
-            changed_fields=["warnings", "consents"],
+            changed_fields=["warnings", "consents", *person_changed],
             details={"channel": channel, "into_union_id": pending.union_id},
             now=now,
         )
@@ -286,6 +329,7 @@ def do_enrol_member(
         # A concurrent upload of the same record won the race; the caller may simply retry.
         raise Conflict(_("The same application is being saved right now; try again in a moment.")) from None
     _record_consent(membership, channel, actor, now)
+    _record_receipt(client_uuid, membership, actor, now)
     transfer = None
     if active is not None:
         transfer = Transfer.objects.create(
@@ -300,7 +344,7 @@ def do_enrol_member(
         event_type="transfer_proposed" if transfer else "member_enrolled",
         obj=membership,
         unit=union,
-        changed_fields=[f.name for f in fields(EnrolmentData)],
+        changed_fields=[f.name for f in fields(EnrolmentData)] + person_changed,
         details={"channel": channel, "status": status, "warnings": sorted(set(warnings))}
         | ({"from_union_id": active.union_id} if active is not None else {}),
         now=now,

@@ -384,7 +384,10 @@ def verified_phone_for(*, link: JoinLink, ticket: str, now: datetime.datetime | 
     if not ticket:
         return None
     verification = PhoneVerification.objects.filter(
-        link=link, ticket_hash=_ticket_hash(ticket), verified_at__gt=now - TICKET_TTL
+        link=link,
+        ticket_hash=_ticket_hash(ticket),
+        verified_at__gt=now - TICKET_TTL,
+        ticket_used_at__isnull=True,
     ).first()
     return verification.phone if verification is not None else None
 
@@ -405,22 +408,36 @@ def submit_join_application(
     now: datetime.datetime | None = None,
 ) -> EnrolmentOutcome:
     """The worker's application, once do_verify_join_code has given a ticket for the number: enrolment
-    as SELF_SERVICE in the link's union, attributed to its worksite. The ticket stays valid for
-    TICKET_TTL, so an application refused for a mistyped ID number can be corrected and sent again.
+    as SELF_SERVICE in the link's union, attributed to its worksite. A ticket carries one application:
+    it is claimed before enrolling and released if the application is refused, so a mistyped ID number
+    can be corrected and sent again, but one text message never files applications for many IDs.
 
-    Not wrapped in a transaction: do_enrol_member is its own durable one (and writes the audit event)."""
+    Not wrapped in a transaction: do_enrol_member is its own durable one (and writes the audit event);
+    the claim is a conditional UPDATE, bookkeeping like a token's last use, not a domain change."""
+    now = now or timezone.now()
     phone = normalise_phone(data.phone, field="phone")
     if verified_phone_for(link=link, ticket=ticket, now=now) != phone:
+        raise PhoneNotVerified(field="phone")
+    claim = PhoneVerification.objects.filter(
+        link=link, ticket_hash=_ticket_hash(ticket), ticket_used_at__isnull=True
+    )
+    if not claim.update(ticket_used_at=now):
         raise PhoneNotVerified(field="phone")
     data.phone = phone
     data.worksite = link.worksite
     if data.employer is None:
         data.employer = union_employer(link.union)
-    return do_enrol_member(
-        acting_user=None,
-        union=link.union,
-        data=data,
-        channel=Channel.SELF_SERVICE,
-        consent_given=consent_given,
-        now=now,
-    )
+    try:
+        return do_enrol_member(
+            acting_user=None,
+            union=link.union,
+            data=data,
+            channel=Channel.SELF_SERVICE,
+            consent_given=consent_given,
+            now=now,
+        )
+    except DomainError:
+        PhoneVerification.objects.filter(link=link, ticket_hash=_ticket_hash(ticket)).update(
+            ticket_used_at=None
+        )
+        raise

@@ -78,8 +78,7 @@ class ApplyIn(Schema):
 
 
 class ApplyOut(Schema):
-    outcome: str  # created | merged | already_member | transfer_proposed
-    status: str
+    outcome: str  # always "received": the public never learns what was on file
     union_name: str
 
 
@@ -211,8 +210,7 @@ def apply(request: HttpRequest, token: str, payload: ApplyIn) -> tuple[int, dict
         consent_given=payload.consent,
         ticket=payload.ticket,
     )
-    return 201, {
-        "outcome": outcome.kind,
-        "status": outcome.membership.status,
-        "union_name": link.union.name,
-    }
+    # The same answer whatever happened: whoever types an ID number must not learn whether that person
+    # is a member somewhere, has applied before, or is moving union. Reviewers see the details.
+    del outcome
+    return 201, {"outcome": "received", "union_name": link.union.name}

@@ -257,10 +257,8 @@ def _submit(request: HttpRequest, link: JoinLink, form: JoinForm, verified_phone
         apply_error(form, error)
         return None
     request.session.pop(ticket_key, None)
-    request.session[_session_key(link, "done")] = {
-        "kind": outcome.kind,
-        "status": outcome.membership.status,
-    }
+    # Only "received" reaches the page, whatever the outcome (see join_api.apply).
+    request.session[_session_key(link, "done")] = {"kind": "received"}
     return outcome.kind
 
 

@@ -139,6 +139,21 @@ class Membership(models.Model):
         return f"{self.person} @ {self.union.code} {self.status}"
 
 
+class EnrolmentReceipt(models.Model):
+    """Every record id a client sent, with the membership it ended in (created, merged into, or found
+    already active), so that a re-sent record is answered from here and never stored twice."""
+
+    client_uuid = models.UUIDField(unique=True)
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="receipts")
+    collected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"receipt {self.client_uuid}"
+
+
 class Consent(models.Model):
     """What a person agreed to when applying (PIPL): policy version, when, through which channel, who
     collected it."""
@@ -235,6 +250,8 @@ class PhoneVerification(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     verified_at = models.DateTimeField(null=True, blank=True)
     ticket_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # One application per verified number: set when an application through this ticket succeeds.
+    ticket_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["phone_index", "created_at"])]

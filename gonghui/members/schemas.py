@@ -12,7 +12,8 @@ class MemberOut(Schema):
     person_id: int
     name: str = Field(..., alias="person.name")
     gender: str = Field(..., alias="person.gender")
-    birth_date: datetime.date = Field(..., alias="person.birth_date")
+    # The year only: the masked ID hides exactly the birth date, so showing the date would unmask it.
+    birth_year: int
     resident_id_masked: str
     phone_masked: str
     is_migrant_worker: bool = Field(..., alias="person.is_migrant_worker")
@@ -28,6 +29,10 @@ class MemberOut(Schema):
     joined_date: datetime.date | None
     warnings: list[str]
     rejection_reason: str
+
+    @staticmethod
+    def resolve_birth_year(obj: Membership) -> int:
+        return obj.person.birth_date.year
 
     @staticmethod
     def resolve_resident_id_masked(obj: Membership) -> str:

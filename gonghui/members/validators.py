@@ -65,7 +65,8 @@ class CheckedResidentId:
     warnings: list[str] = field(default_factory=list)
 
 
-_EXCEL_FLOAT = re.compile(r"^\d(\.\d+)?E\+?\d+$|^\d{15,18}\.0+$")
+_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
+_EXCEL_FLOAT = re.compile(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$|^[0-9]{15,18}\.0+$")
 
 
 def normalise_resident_id(raw: str) -> str:
@@ -78,7 +79,9 @@ def check_resident_id(raw: str, *, today: datetime.date | None = None) -> Checke
         raise ResidentIdFromExcelNumber(field="resident_id")
     if len(number) != 18:
         raise ResidentIdLength(field="resident_id", n=len(number))
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    # ASCII digits only: str.isdigit() and int() also accept e.g. Arabic-Indic digits, which would make a
+    # second, different-looking key for the same person.
+    if not _ID_SHAPE.fullmatch(number):
         raise ResidentIdFormat(field="resident_id")
     if ric.calc_check_digit(number) != number[17]:
         # Excel keeps 15 significant digits and pads with zeros: "...000" with a bad check is that.

@@ -9,11 +9,14 @@ from gonghui.members.actions import (
     AreaCodeUnknown,
     ConsentRequired,
     EnrolmentData,
+    PendingElsewhere,
+    RecordIdTaken,
     do_approve_membership,
     do_decide_transfer,
     do_enrol_member,
 )
 from gonghui.members.models import Channel, Membership, Person, Transfer
+from gonghui.members.validators import InvalidResidentId
 from gonghui.orgs.actions import do_create_org_unit
 
 
@@ -106,9 +109,54 @@ def test_it_merges_a_second_application_into_the_pending_one(personas):
     assert second.kind == "merged" and second.membership == first.membership
     person = Person.objects.get()
     assert person.name == "李春贵"  # never silently overwritten
-    assert person.phone == "13912345678"  # a blank is filled
-    assert "field_differs:name" in second.membership.warnings
+    assert person.phone is None  # a phone upload does not complete a stored person either...
+    assert {"field_differs:name", "field_differs:phone"} <= set(second.membership.warnings)  # ...it flags
     assert second.membership.consents.count() == 2
+
+
+def test_it_lets_an_officer_complete_a_stored_person(personas):
+    enrol(personas, channel=Channel.SELF_SERVICE, user=None)
+    enrol(personas, channel=Channel.CONSOLE, user=personas.chair, phone="13912345678")
+    assert Person.objects.get().phone == "13912345678"
+
+
+def test_it_does_not_merge_into_an_application_outside_the_actors_area(personas):
+    enrol(personas, channel=Channel.SELF_SERVICE, user=None)  # pending at 云锐 (通州)
+    from gonghui.orgs.models import OrgUnit
+
+    haidian_union = do_create_org_unit(
+        acting_user=personas.haidian_officer,
+        parent=personas.unit("BJ-HD-GJK"),
+        code="HD-X",
+        name="新意工会",
+        kind=OrgUnit.Kind.GRASSROOTS,
+    )
+    with pytest.raises(PendingElsewhere):
+        enrol(personas, union=haidian_union, user=personas.haidian_officer)
+    membership = Membership.objects.get()
+    assert membership.consents.count() == 1 and membership.union.code == "BJ-TZ-YS-YR"
+
+
+def test_it_answers_a_resent_merged_record_from_its_receipt(personas):
+    enrol(personas, channel=Channel.SELF_SERVICE, user=None)
+    key = uuid.uuid4()
+    first = enrol(personas, channel=Channel.STAFF_MOBILE, user=personas.collector, client_uuid=key)
+    again = enrol(personas, channel=Channel.STAFF_MOBILE, user=personas.collector, client_uuid=key)
+    assert (first.kind, again.kind) == ("merged", "replayed")
+    assert again.membership.consents.count() == 2
+
+
+def test_it_refuses_another_senders_record_id(personas):
+    key = uuid.uuid4()
+    enrol(personas, channel=Channel.STAFF_MOBILE, user=personas.collector, client_uuid=key)
+    with pytest.raises(RecordIdTaken):
+        enrol(personas, rid=WANG, name="王芳", channel=Channel.CONSOLE, user=personas.chair, client_uuid=key)
+
+
+def test_it_refuses_digits_of_other_scripts(personas):
+    arabic_indic = "".join(chr(0x0660 + int(c)) if c.isdigit() else c for c in LI[:2]) + LI[2:]
+    with pytest.raises(InvalidResidentId):
+        enrol(personas, rid=arabic_indic)
 
 
 def test_it_warns_when_a_phone_belongs_to_another_id(personas):

@@ -1,4 +1,3 @@
-from django.contrib import admin
 from django.urls import include, path
 
 from gonghui.api import api
@@ -13,7 +12,6 @@ urlpatterns = [
     path("join/", include("gonghui.members.join_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
-    path("admin/", admin.site.urls),
 ]
 
 handler400 = "gonghui.core.errorviews.bad_request"

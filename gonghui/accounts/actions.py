@@ -269,22 +269,37 @@ def do_start_totp_enrolment(*, acting_user: User) -> TOTPDevice:
     return device
 
 
-@transaction.atomic(durable=True)
 def do_verify_totp(*, acting_user: User, token: str, confirm: bool = False) -> TOTPDevice:
-    """Check a 6-digit code against the user's authenticator; with confirm=True, finish enrolment."""
-    devices = TOTPDevice.objects.filter(user=acting_user, confirmed=not confirm).select_for_update()
-    token = "".join(ch for ch in token if ch.isdigit())
-    device = next((d for d in devices if d.verify_token(token)), None)
-    unit = _home_unit(acting_user)
+    """Check a 6-digit code against the user's authenticator; with confirm=True, finish enrolment.
+
+    A wrong code must count: django-otp's throttle (growing delays after failures) lives on the device
+    row, so the check commits before the error is raised — raising inside the transaction would roll
+    the failure count back and allow unlimited guessing."""
+    device = _check_totp(acting_user=acting_user, token=token, confirm=confirm)
     if device is None:
         raise InvalidOtpToken(field="token")
-    if confirm:
+    return device
+
+
+@transaction.atomic(durable=True)
+def _check_totp(*, acting_user: User, token: str, confirm: bool) -> TOTPDevice | None:
+    devices = list(TOTPDevice.objects.filter(user=acting_user, confirmed=not confirm).select_for_update())
+    token = "".join(ch for ch in token if ch.isascii() and ch.isdigit())[:6]
+    unit = _home_unit(acting_user)
+    device = None
+    for candidate in devices:
+        allowed, _ = candidate.verify_is_allowed()
+        if allowed and candidate.verify_token(token):
+            device = candidate
+            break
+    if device is not None and confirm:
         TOTPDevice.objects.filter(user=acting_user, confirmed=True).exclude(pk=device.pk).delete()
         device.confirmed = True
         device.save(update_fields=["confirmed"])
+    event = "totp_failed" if device is None else ("totp_confirmed" if confirm else "totp_verified")
     record_event(
         acting_user=acting_user,
-        event_type="totp_confirmed" if confirm else "totp_verified",
+        event_type=event,
         obj=acting_user,
         unit=unit,
         acting_unit=unit,

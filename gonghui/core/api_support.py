@@ -8,6 +8,7 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from gonghui.accounts.auth import second_factor_missing
 from gonghui.accounts.queries import find_user_by_token
+from gonghui.accounts.scope import needs_second_factor
 
 
 class ErrorOut(Schema):
@@ -47,9 +48,15 @@ class TokenAuth(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = find_user_by_token(token)
+        # Tokens skip TOTP, so they serve only roles that cannot see personal data. A role granted after
+        # the token was issued must not turn it into a way around the second factor.
+        if user is not None and needs_second_factor(user):
+            return None
         if user is not None:
             request.user = user
         return user
 
 
-API_AUTH = [SessionAuth(), TokenAuth()]
+# Token first: a request that carries a bearer token is a device or partner, and must not be turned
+# away by the session's CSRF check; without a token the console session (CSRF-checked) applies.
+API_AUTH = [TokenAuth(), SessionAuth()]

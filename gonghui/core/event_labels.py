@@ -43,6 +43,7 @@ EVENT_LABELS = {
     "totp_confirmed": _("Authenticator set up"),
     "totp_enrolment_started": _("Authenticator setup started"),
     "totp_verified": _("Second factor passed"),
+    "totp_failed": _("Wrong verification code (second factor)"),
     "transfer_approved": _("Transfer approved"),
     "transfer_proposed": _("Transfer proposed"),
     "transfer_rejected": _("Transfer rejected"),

@@ -78,7 +78,10 @@ class RejectBadInputMiddleware:
                 raise ValueTooLong()
         if request.method not in {"POST", "PUT", "PATCH"}:
             return
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            raise InvalidInput() from None
         content_type = request.content_type or ""
         if content_type.startswith("multipart/"):
             values: Iterable[str] = (v for key in request.POST for v in [key, *request.POST.getlist(key)])
@@ -88,7 +91,8 @@ class RejectBadInputMiddleware:
             body = request.body
             if b"\x00" in body:
                 raise NulCharacter()
-            if content_type == "application/json":
+            # The API parses any body as JSON whatever its declared type, so inspect it the same way.
+            if content_type == "application/json" or request.path.startswith("/api/"):
                 try:
                     values = _strings(json.loads(body or b"null"))
                 except ValueError:

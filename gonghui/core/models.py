@@ -11,14 +11,14 @@ class AuditEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    # The OrgUnit whose role the actor used, and the OrgUnit the object belongs to (for scoped reading).
+    # The OrgUnit whose role the actor used, and the OrgUnit the object belongs to. Reading is scoped by
+    # that unit's current path (a join, not a copy), so moving a union moves its history with it.
     acting_unit = models.ForeignKey(
         "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     unit = models.ForeignKey(
         "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    unit_path = models.CharField(max_length=255, blank=True, db_index=True)
     event_type = models.CharField(max_length=64, db_index=True)
     object_type = models.CharField(max_length=64)
     object_id = models.CharField(max_length=64, blank=True)

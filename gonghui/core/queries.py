@@ -11,7 +11,7 @@ def list_audit_events(
 ) -> QuerySet[AuditEvent]:
     """Audit events about objects in the user's subtree, newest first."""
     events = AuditEvent.objects.filter(
-        path_q(acting_user, "unit_path", min_rank=RANK_READ_AUDIT)
+        path_q(acting_user, "unit__path", min_rank=RANK_READ_AUDIT)
     ).select_related("actor", "acting_unit", "unit")
     if event_type:
         events = events.filter(event_type=event_type)

@@ -75,7 +75,7 @@ def get_member_history(*, acting_user: Any, person: Person) -> QuerySet[AuditEve
     membership_ids = [str(pk) for pk in person.memberships.values_list("pk", flat=True)]
     transfer_ids = [str(pk) for pk in person.transfers.values_list("pk", flat=True)]
     return (
-        AuditEvent.objects.filter(path_q(acting_user, "unit_path"))
+        AuditEvent.objects.filter(path_q(acting_user, "unit__path"))
         .filter(
             Q(object_type="members.membership", object_id__in=membership_ids)
             | Q(object_type="members.transfer", object_id__in=transfer_ids)

@@ -96,3 +96,13 @@ def test_it_names_the_field_and_the_problem_of_invalid_api_input(personas):
     body = response.json()
     assert body["code"] == "invalid_input" and body["field"] in ("parent_id", "kind")
     assert "Input should" not in body["message"]
+
+
+def test_it_refuses_a_nul_character_whatever_the_declared_content_type(personas):
+    unit = personas.unit("BJ-TZ-LY")
+    response = personas.client(personas.city_admin).post(
+        f"/api/v1/orgs/units/{unit.pk}/rename", '{"name": "永顺\\u0000镇"}', content_type="text/plain"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "nul_character"
+    unit.refresh_from_db()
+    assert unit.name == "潞源街道总工会"

@@ -113,3 +113,18 @@ def test_it_lists_worksites_only_in_the_users_area(personas):
         "城市副中心周转房项目三标段"
         not in personas.client(personas.haidian_officer).get("/enterprises/worksites/").content.decode()
     )
+
+
+def test_it_moves_a_unions_history_with_the_union(personas):
+    from gonghui.orgs.actions import do_move_org_unit
+
+    yunrui = personas.unit("BJ-TZ-YS-YR")
+    before = personas.client(personas.tongzhou_officer).get("/api/v1/audit/events?limit=500").json()["items"]
+    assert any(e["unit_id"] == yunrui.pk for e in before)
+    do_move_org_unit(acting_user=personas.city_admin, unit=yunrui, new_parent=personas.unit("BJ-HD-GJK"))
+    tongzhou = (
+        personas.client(personas.tongzhou_officer).get("/api/v1/audit/events?limit=500").json()["items"]
+    )
+    haidian = personas.client(personas.haidian_officer).get("/api/v1/audit/events?limit=500").json()["items"]
+    assert not any(e["unit_id"] == yunrui.pk for e in tongzhou)
+    assert any(e["unit_id"] == yunrui.pk for e in haidian)

@@ -1,12 +1,12 @@
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.accounts import actions, queries
 from gonghui.accounts.access import access_role_assignment, access_staff
 from gonghui.accounts.models import RoleAssignment, User
 from gonghui.accounts.schemas import GrantIn, MeOut, RoleOut, StaffIn, StaffOut
-from gonghui.core.api_support import ERRORS
+from gonghui.core.api_support import ERRORS, Pagination
 from gonghui.orgs.access import access_org_unit
 
 router = Router(tags=["accounts"])
@@ -20,7 +20,7 @@ def me(request: HttpRequest) -> dict:
 
 
 @router.get("/staff", response={200: list[StaffOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_staff(request: HttpRequest, search: str = ""):  # type: ignore[no-untyped-def]
     return queries.list_staff(acting_user=request.user, search=search)
 

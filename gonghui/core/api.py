@@ -2,9 +2,9 @@ import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from gonghui.core.api_support import ERRORS
+from gonghui.core.api_support import ERRORS, Pagination
 from gonghui.core.queries import list_audit_events
 
 router = Router(tags=["audit"])
@@ -30,6 +30,6 @@ class AuditEventOut(Schema):
 
 
 @router.get("/events", response={200: list[AuditEventOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def audit_events(request: HttpRequest, event_type: str | None = None, object_type: str | None = None):  # type: ignore[no-untyped-def]
     return list_audit_events(acting_user=request.user, event_type=event_type, object_type=object_type)

@@ -1,14 +1,16 @@
 """Shared pieces of the JSON API: error schema and authentication (used by every app's api.py)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Schema
+from ninja import Field, Schema
+from ninja.pagination import LimitOffsetPagination
 from ninja.security import APIKeyCookie, HttpBearer
 
 from gonghui.accounts.auth import second_factor_missing
 from gonghui.accounts.queries import find_user_by_token
 from gonghui.accounts.scope import needs_second_factor
+from gonghui.core.access import MAX_ID
 
 
 class ErrorOut(Schema):
@@ -60,3 +62,15 @@ class TokenAuth(HttpBearer):
 # Token first: a request that carries a bearer token is a device or partner, and must not be turned
 # away by the session's CSRF check; without a token the console session (CSRF-checked) applies.
 API_AUTH = [TokenAuth(), SessionAuth()]
+
+
+# An id in a query string or a body: within the 64-bit range the database can hold.
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Pagination(LimitOffsetPagination):
+    """limit/offset with bounds: no page bigger than 500 rows, no offset past what a database can seek."""
+
+    class Input(Schema):
+        limit: int = Field(50, ge=1, le=500)
+        offset: int = Field(0, ge=0, le=10_000_000)

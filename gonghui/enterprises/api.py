@@ -1,11 +1,11 @@
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
-from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Field, Router
+from ninja.pagination import paginate
 
 from gonghui.core.actions import do_reveal_pii
-from gonghui.core.api_support import ERRORS
+from gonghui.core.api_support import ERRORS, Pagination
 from gonghui.core.errors import InvalidInput
 from gonghui.enterprises import actions, queries
 from gonghui.enterprises.access import access_enterprise
@@ -23,6 +23,7 @@ from gonghui.orgs.access import access_org_unit
 from gonghui.orgs.models import Region
 
 router = Router(tags=["enterprises"])
+Count = Annotated[int, Field(ge=0, le=10_000_000)]
 
 
 def _data(request: HttpRequest, payload: EnterpriseIn | EnterpriseUpdateIn) -> EnterpriseData:
@@ -49,9 +50,9 @@ def _data(request: HttpRequest, payload: EnterpriseIn | EnterpriseUpdateIn) -> E
 
 
 @router.get("", response={200: list[EnterpriseOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_enterprises(  # type: ignore[no-untyped-def]
-    request: HttpRequest, search: str = "", has_union: bool | None = None, min_employees: int | None = None
+    request: HttpRequest, search: str = "", has_union: bool | None = None, min_employees: Count | None = None
 ):
     return queries.list_enterprises(
         acting_user=request.user, search=search, has_union=has_union, min_employees=min_employees
@@ -59,7 +60,7 @@ def list_enterprises(  # type: ignore[no-untyped-def]
 
 
 @router.get("/worksites", response={200: list[WorksiteOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_worksites(request: HttpRequest):  # type: ignore[no-untyped-def]
     return queries.list_worksites(acting_user=request.user)
 

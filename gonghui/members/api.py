@@ -2,10 +2,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
 from gonghui.core.actions import do_reveal_pii
-from gonghui.core.api_support import ERRORS
+from gonghui.core.api_support import ERRORS, Id, Pagination
 from gonghui.enterprises.access import access_enterprise, access_worksite
 from gonghui.members import actions, queries
 from gonghui.members.access import access_membership, access_transfer
@@ -30,17 +30,17 @@ router = Router(tags=["members"])
 
 
 @router.get("", response={200: list[MemberOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def search_members(  # type: ignore[no-untyped-def]
-    request: HttpRequest, q: str = "", union_id: int | None = None, status: Membership.Status | None = None
+    request: HttpRequest, q: str = "", union_id: Id | None = None, status: Membership.Status | None = None
 ):
     """Search by name, or exactly by full resident ID or phone (through their blind indexes)."""
     return queries.search_members(acting_user=request.user, text=q, union_id=union_id, status=status)
 
 
 @router.get("/review-queue", response={200: list[MemberOut], **ERRORS})
-@paginate(LimitOffsetPagination)
-def review_queue(request: HttpRequest, union_id: int | None = None):  # type: ignore[no-untyped-def]
+@paginate(Pagination)
+def review_queue(request: HttpRequest, union_id: Id | None = None):  # type: ignore[no-untyped-def]
     return queries.list_review_queue(acting_user=request.user, union_id=union_id)
 
 
@@ -82,7 +82,7 @@ def enrol_member(request: HttpRequest, payload: EnrolIn) -> tuple[int, dict[str,
 
 
 @router.get("/transfers", response={200: list[TransferOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_transfers(request: HttpRequest, open_only: bool = False):  # type: ignore[no-untyped-def]
     return queries.list_transfers(acting_user=request.user, open_only=open_only)
 

@@ -15,9 +15,9 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from gonghui.core.api_support import ERRORS, ErrorOut
+from gonghui.core.api_support import ERRORS, ErrorOut, Id, Pagination
 from gonghui.core.errors import InvalidInput
 from gonghui.enterprises.models import Worksite
 from gonghui.members import access, join, queries
@@ -83,8 +83,8 @@ class ApplyOut(Schema):
 
 
 class JoinLinkIn(Schema):
-    union_id: int
-    worksite_id: int | None = None
+    union_id: Id
+    worksite_id: Id | None = None
     label: str = ""
 
 
@@ -115,7 +115,7 @@ class JoinLinkOut(Schema):
 
 
 @router.get("/links", response={200: list[JoinLinkOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_links(request: HttpRequest):  # type: ignore[no-untyped-def]
     return queries.list_join_links(acting_user=request.user)
 

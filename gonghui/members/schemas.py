@@ -3,6 +3,7 @@ import uuid
 
 from ninja import Field, Schema
 
+from gonghui.core.api_support import Id
 from gonghui.core.pii import mask_phone, mask_resident_id
 from gonghui.members.models import Membership
 
@@ -75,7 +76,7 @@ class RejectIn(Schema):
 
 class BulkApproveIn(Schema):
     union_id: int
-    membership_ids: list[int] = Field(..., min_length=1, max_length=1000)
+    membership_ids: list[Id] = Field(..., min_length=1, max_length=1000)
 
 
 class BulkApproveOut(Schema):

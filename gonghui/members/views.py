@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gonghui.accounts.scope import can_reveal_pii, rank_at
+from gonghui.core.access import parse_id
 from gonghui.core.actions import do_reveal_pii
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, InvalidInput
@@ -117,9 +118,9 @@ def member_reveal(request: HttpRequest, membership_id: int, field: str) -> HttpR
 def review_queue(request: HttpRequest) -> HttpResponse:
     unions = _member_unions(request, RANK_REVIEW)
     union_id = request.GET.get("union", "")
-    queue = queries.list_review_queue(
-        acting_user=request.user, union_id=int(union_id) if union_id.isdigit() else None
-    ).filter(union__in=unions)[:PAGE_SIZE]
+    queue = queries.list_review_queue(acting_user=request.user, union_id=parse_id(union_id)).filter(
+        union__in=unions
+    )[:PAGE_SIZE]
     return render(
         request,
         "members/review_queue.html",
@@ -154,7 +155,7 @@ def member_reject(request: HttpRequest, membership_id: int) -> HttpResponse:
 @require_POST
 def bulk_approve(request: HttpRequest) -> HttpResponse:
     unit = access_org_unit(request.user, request.POST.get("union"))
-    ids = [int(v) for v in request.POST.getlist("membership") if v.isdigit()]
+    ids = [pk for pk in map(parse_id, request.POST.getlist("membership")) if pk is not None]
     memberships = list(queries.memberships_in_scope(request.user).filter(pk__in=ids))
     result = actions.do_bulk_approve_memberships(acting_user=request.user, memberships=memberships, unit=unit)
     messages.success(

@@ -1,8 +1,8 @@
 from django.http import HttpRequest
 from ninja import Router
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
-from gonghui.core.api_support import ERRORS
+from gonghui.core.api_support import ERRORS, Pagination
 from gonghui.core.errors import InvalidInput
 from gonghui.orgs import actions, queries
 from gonghui.orgs.access import access_org_unit
@@ -22,7 +22,7 @@ def _region(code: str | None) -> Region | None:
 
 
 @router.get("/units", response={200: list[UnitOut], **ERRORS})
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_units(  # type: ignore[no-untyped-def]
     request: HttpRequest,
     kind: OrgUnit.Kind | None = None,

@@ -106,3 +106,29 @@ def test_it_refuses_a_nul_character_whatever_the_declared_content_type(personas)
     assert response.status_code == 400 and response.json()["code"] == "nul_character"
     unit.refresh_from_db()
     assert unit.name == "潞源街道总工会"
+
+
+def test_it_answers_ids_and_offsets_beyond_the_database_with_4xx(personas):
+    client = personas.client(personas.city_admin)
+    huge = 2**70
+    for url in (
+        f"/api/v1/orgs/units/{huge}",
+        f"/api/v1/members?union_id={huge}",
+        f"/api/v1/members/review-queue?union_id={huge}",
+        f"/api/v1/audit/events?offset={huge}",
+        "/api/v1/enterprises?limit=6980697473",
+        f"/api/v1/enterprises?min_employees={huge}",
+        "/members/review/?union=%C2%B2",
+        f"/orgs/{huge}/",
+    ):
+        response = client.get(url)
+        assert response.status_code in (200, 404, 422), (url, response.status_code)
+        assert response.status_code != 200 or "union" in url, url
+    response = client.post(
+        "/api/v1/members/bulk-approve",
+        json.dumps({"union_id": personas.unit("BJ-TZ-YS-YR").pk, "membership_ids": [huge]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    union = str(personas.unit("BJ-TZ-YS-YR").pk)
+    assert client.post("/members/review/bulk-approve/", {"union": union, "membership": "²"}).status_code == 302

@@ -11,6 +11,7 @@ from gonghui.collect.api import router as collect_router
 from gonghui.core.api import router as audit_router
 from gonghui.core.api_support import API_AUTH
 from gonghui.core.errors import DomainError
+from gonghui.core.errorviews import BadRequest, CsrfFailed
 from gonghui.enterprises.api import router as enterprises_router
 from gonghui.members.api import router as members_router
 from gonghui.members.join_api import router as join_router
@@ -89,4 +90,11 @@ def authentication_error(request: HttpRequest, exc: AuthenticationError) -> Http
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+    # django-ninja raises these with English text: a failed CSRF check, an unparsable body.
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        body = {"code": "csrf_failed", "message": str(CsrfFailed.default_message)}
+    elif exc.status_code == 400:
+        body = {"code": "bad_request", "message": str(BadRequest.default_message)}
+    else:
+        body = {"code": "http_error", "message": _("The request could not be processed.")}
+    return api.create_response(request, body, status=exc.status_code)

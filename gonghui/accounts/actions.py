@@ -115,7 +115,11 @@ def do_create_staff(
     _check_password(password, user)
     user.set_password(password)
     user.phone = normalise_phone(phone, field="phone") if phone else None
-    user.save()
+    try:
+        with transaction.atomic():  # a concurrent request may take the same name first
+            user.save()
+    except IntegrityError:
+        raise UsernameTaken(field="username", username=username) from None
     RoleAssignment.objects.create(
         user=user, unit=unit, role=role, granted_by=_actor(acting_user), granted_at=now
     )

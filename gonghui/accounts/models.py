@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.fields import BlindIndexField, EncryptedTextField
@@ -51,6 +52,12 @@ class User(AbstractUser):
     phone_index = BlindIndexField(source="phone", purpose="phone")
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # Logins are matched case-insensitively, so "LuYuan" and "luyuan" must not both exist.
+            models.UniqueConstraint(Lower("username"), name="user_username_unique_ignoring_case")
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name or self.username}（{self.username}）"

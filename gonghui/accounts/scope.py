@@ -117,7 +117,3 @@ def can_reveal_pii(user: Any, unit: "OrgUnit") -> bool:
 
 def can_manage_staff(user: Any) -> bool:
     return max_rank(user) >= RANK_MANAGE_STAFF
-
-
-def can_manage_units(user: Any) -> bool:
-    return max_rank(user) >= RANK_MANAGE_UNITS

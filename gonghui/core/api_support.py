@@ -1,7 +1,9 @@
 """Shared pieces of the JSON API: error schema and authentication (used by every app's api.py)."""
 
+import enum
 from typing import Annotated, Any
 
+from django.db import models
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
@@ -62,6 +64,12 @@ class TokenAuth(HttpBearer):
 # Token first: a request that carries a bearer token is a device or partner, and must not be turned
 # away by the session's CSRF check; without a token the console session (CSRF-checked) applies.
 API_AUTH = [TokenAuth(), SessionAuth()]
+
+
+def api_enum(name: str, choices: type[models.TextChoices]) -> type[enum.StrEnum]:
+    """The same values under a name of its own: OpenAPI names an enum after its class, and the nested
+    `Status` of two models would otherwise publish as one schema with the wrong values."""
+    return enum.StrEnum(name, {value: value for value in choices.values})  # type: ignore[return-value]
 
 
 # An id in a query string or a body: within the 64-bit range the database can hold.

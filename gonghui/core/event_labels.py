@@ -55,3 +55,7 @@ WARNING_LABELS = {
     "phone_shared": _("Phone number used by another ID"),
 }
 FIELD_DIFFERS = _("Differs from the stored %(field)s")
+
+# Django 6.1's label for an empty choice, which its own zh_Hans catalogue does not translate yet; naming
+# it here keeps it in ours (LOCALE_PATHS take precedence over Django's catalogues).
+BLANK_CHOICE = _("- Select an option -")

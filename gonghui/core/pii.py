@@ -100,10 +100,6 @@ def decrypt(token: str, *, aad: str) -> str:
         raise DecryptionError(f"cannot decrypt value under key {key_id!r}") from exc
 
 
-def key_id_of(token: str) -> str:
-    return token.partition("$")[0]
-
-
 def blind_index(value: str, *, purpose: str) -> str:
     """Deterministic keyed hash for exact lookups; `purpose` keeps indexes of different kinds apart."""
     key = _blind_key_for(settings.GONGHUI_BLIND_INDEX_KEY)

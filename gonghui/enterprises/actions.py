@@ -160,15 +160,19 @@ def do_register_worksite(
         raise InvalidInput(_("Choose a street or town."), field="street")
     if Worksite.objects.filter(managing_unit=managing_unit, name=name).exists():
         raise WorksiteExists(field="name", unit=managing_unit.name, name=name)
-    worksite = Worksite.objects.create(
-        name=name,
-        kind=kind,
-        street=street,
-        address=address.strip(),
-        managing_unit=managing_unit,
-        contractor=contractor,
-        created_at=now or timezone.now(),
-    )
+    try:
+        with transaction.atomic():  # a concurrent request may register the same name first
+            worksite = Worksite.objects.create(
+                name=name,
+                kind=kind,
+                street=street,
+                address=address.strip(),
+                managing_unit=managing_unit,
+                contractor=contractor,
+                created_at=now or timezone.now(),
+            )
+    except IntegrityError:
+        raise WorksiteExists(field="name", unit=managing_unit.name, name=name) from None
     record_event(
         acting_user=acting_user,
         event_type="worksite_registered",

@@ -19,6 +19,7 @@ from gonghui.members.schemas import (
     EnrolOut,
     HistoryOut,
     MemberOut,
+    MembershipStatus,
     RejectIn,
     RevealIn,
     RevealOut,
@@ -32,7 +33,10 @@ router = Router(tags=["members"])
 @router.get("", response={200: list[MemberOut], **ERRORS})
 @paginate(Pagination)
 def search_members(  # type: ignore[no-untyped-def]
-    request: HttpRequest, q: str = "", union_id: Id | None = None, status: Membership.Status | None = None
+    request: HttpRequest,
+    q: str = "",
+    union_id: Id | None = None,
+    status: MembershipStatus | None = None,  # type: ignore[valid-type]
 ):
     """Search by name, or exactly by full resident ID or phone (through their blind indexes)."""
     return queries.search_members(acting_user=request.user, text=q, union_id=union_id, status=status)

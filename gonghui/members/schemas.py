@@ -3,9 +3,11 @@ import uuid
 
 from ninja import Field, Schema
 
-from gonghui.core.api_support import Id
+from gonghui.core.api_support import Id, api_enum
 from gonghui.core.pii import mask_phone, mask_resident_id
 from gonghui.members.models import Membership
+
+MembershipStatus = api_enum("MembershipStatus", Membership.Status)
 
 
 class MemberOut(Schema):
@@ -20,7 +22,7 @@ class MemberOut(Schema):
     is_migrant_worker: bool = Field(..., alias="person.is_migrant_worker")
     union_id: int
     union_name: str = Field(..., alias="union.name")
-    status: Membership.Status
+    status: MembershipStatus  # type: ignore[valid-type]
     channel: str
     employer_id: int | None
     employer_name: str

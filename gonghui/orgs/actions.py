@@ -3,7 +3,7 @@
 import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
@@ -97,16 +97,20 @@ def do_create_org_unit(
         _check_child_kind(parent, kind)
     if OrgUnit.objects.filter(code=code).exists():
         raise UnitCodeTaken(field="code", code=code)
-    unit = OrgUnit.objects.create(
-        code=code,
-        name=name,
-        kind=kind,
-        parent=parent,
-        region=region,
-        path="pending/",
-        depth=(parent.depth + 1) if parent else 0,
-        created_at=now,
-    )
+    try:
+        with transaction.atomic():  # a concurrent request may take the same code first
+            unit = OrgUnit.objects.create(
+                code=code,
+                name=name,
+                kind=kind,
+                parent=parent,
+                region=region,
+                path="pending/",
+                depth=(parent.depth + 1) if parent else 0,
+                created_at=now,
+            )
+    except IntegrityError:
+        raise UnitCodeTaken(field="code", code=code) from None
     # The path embeds the unit's own id, known only after the insert.
     unit.path = f"{parent.path if parent else ''}{unit.pk}/"
     unit.save(update_fields=["path"])

@@ -7,7 +7,17 @@ from gonghui.core.errors import InvalidInput
 from gonghui.orgs import actions, queries
 from gonghui.orgs.access import access_org_unit
 from gonghui.orgs.models import OrgUnit, Region
-from gonghui.orgs.schemas import MoveIn, RegionOut, RenameIn, TreeNodeOut, UnitIn, UnitOut
+from gonghui.orgs.schemas import (
+    MoveIn,
+    OrgUnitKind,
+    OrgUnitStatus,
+    RegionLevel,
+    RegionOut,
+    RenameIn,
+    TreeNodeOut,
+    UnitIn,
+    UnitOut,
+)
 
 router = Router(tags=["orgs"])
 
@@ -25,8 +35,8 @@ def _region(code: str | None) -> Region | None:
 @paginate(Pagination)
 def list_units(  # type: ignore[no-untyped-def]
     request: HttpRequest,
-    kind: OrgUnit.Kind | None = None,
-    status: OrgUnit.Status | None = None,
+    kind: OrgUnitKind | None = None,  # type: ignore[valid-type]
+    status: OrgUnitStatus | None = None,  # type: ignore[valid-type]
     search: str = "",
 ):
     return queries.list_units(acting_user=request.user, kind=kind, status=status, search=search)
@@ -92,5 +102,9 @@ def tree(request: HttpRequest) -> list[dict]:
 
 
 @router.get("/regions", response={200: list[RegionOut], **ERRORS})
-def list_regions(request: HttpRequest, parent_code: str | None = None, level: Region.Level | None = None):  # type: ignore[no-untyped-def]
+def list_regions(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    parent_code: str | None = None,
+    level: RegionLevel | None = None,  # type: ignore[valid-type]
+):
     return queries.list_regions(parent_code=parent_code, level=level).select_related("parent")

@@ -1,6 +1,11 @@
 from ninja import Field, Schema
 
-from gonghui.orgs.models import OrgUnit
+from gonghui.core.api_support import api_enum
+from gonghui.orgs.models import OrgUnit, Region
+
+OrgUnitKind = api_enum("OrgUnitKind", OrgUnit.Kind)
+OrgUnitStatus = api_enum("OrgUnitStatus", OrgUnit.Status)
+RegionLevel = api_enum("RegionLevel", Region.Level)
 
 
 class RegionOut(Schema):
@@ -14,8 +19,8 @@ class UnitOut(Schema):
     id: int
     code: str
     name: str
-    kind: OrgUnit.Kind
-    status: OrgUnit.Status
+    kind: OrgUnitKind  # type: ignore[valid-type]
+    status: OrgUnitStatus  # type: ignore[valid-type]
     parent_id: int | None
     depth: int
     region_code: str | None = Field(None, alias="region.code")
@@ -25,7 +30,7 @@ class UnitIn(Schema):
     parent_id: int
     code: str = Field(..., min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(..., min_length=1, max_length=200)
-    kind: OrgUnit.Kind
+    kind: OrgUnitKind  # type: ignore[valid-type]
     region_code: str | None = Field(None, max_length=12)
 
 

@@ -131,4 +131,18 @@ def test_it_answers_ids_and_offsets_beyond_the_database_with_4xx(personas):
     )
     assert response.status_code == 422
     union = str(personas.unit("BJ-TZ-YS-YR").pk)
-    assert client.post("/members/review/bulk-approve/", {"union": union, "membership": "²"}).status_code == 302
+    assert (
+        client.post("/members/review/bulk-approve/", {"union": union, "membership": "²"}).status_code == 302
+    )
+
+
+def test_it_names_csrf_and_unparsable_bodies_in_chinese(personas):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(personas.outsider)
+    response = client.post("/api/v1/orgs/units", "{}", content_type="application/json")
+    assert response.status_code == 403 and response.json()["code"] == "csrf_failed"
+    api = personas.client(personas.city_admin)
+    response = api.post("/api/v1/orgs/units", "{not json", content_type="application/json")
+    assert response.status_code in (400, 422) and "code" in response.json()

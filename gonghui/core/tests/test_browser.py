@@ -141,7 +141,7 @@ def open_tab(browser: Browser) -> Iterator[Callable[[str], Tab]]:
     def open_tab(device: str) -> Tab:
         # A browser set to Chinese, as the console's users have; Playwright's default would ask for English.
         context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **DEVICES[device])
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(20_000)
         contexts.append(context)
         tab = Tab(page=context.new_page(), phone=device == "phone")
         tab.page.on("pageerror", lambda error: tab.problems.append(f"script error: {error}"))

@@ -29,21 +29,6 @@ class EnterpriseOut(Schema):
         return mask_phone(obj.contact_phone)
 
 
-class EnterpriseIn(Schema):
-    uscc: str = Field(..., min_length=18, max_length=40)
-    name: str = Field(..., min_length=1, max_length=200)
-    address: str = Field("", max_length=300)
-    district_code: str = Field(..., max_length=12)
-    street_code: str | None = Field(None, max_length=12)
-    industry: Industry
-    unit_type: UnitType
-    employee_count: int = Field(0, ge=0, le=10_000_000)
-    female_employee_count: int = Field(0, ge=0, le=10_000_000)
-    contact_name: str = Field("", max_length=50)
-    contact_phone: str = Field("", max_length=20)
-    managing_unit_id: int
-
-
 class EnterpriseUpdateIn(Schema):
     name: str = Field(..., min_length=1, max_length=200)
     address: str = Field("", max_length=300)
@@ -56,6 +41,10 @@ class EnterpriseUpdateIn(Schema):
     contact_name: str = Field("", max_length=50)
     contact_phone: str = Field("", max_length=20)
     managing_unit_id: int
+
+
+class EnterpriseIn(EnterpriseUpdateIn):
+    uscc: str = Field(..., min_length=18, max_length=40)
 
 
 class RevealOut(Schema):

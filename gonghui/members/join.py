@@ -122,6 +122,11 @@ class PhoneNotVerified(InvalidInput):
     default_message = _("Verify this mobile number with a text-message code first.")
 
 
+def client_ip(request: Any) -> str:
+    # Behind a reverse proxy REMOTE_ADDR is the proxy; the deployment sets it from X-Forwarded-For.
+    return str(request.META.get("REMOTE_ADDR", ""))
+
+
 def check_ip_rate(ip: str, *, bucket: str, limit: tuple[int, int]) -> None:
     """A fixed-window counter in the cache (per process with the default cache; shared with REDIS_URL)."""
     count_limit, window = limit

@@ -29,10 +29,6 @@ router = Router(tags=["join"])
 PUBLIC_ERRORS: dict[int, Any] = {**ERRORS, 429: ErrorOut}
 
 
-def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
-
-
 # --- schemas -----------------------------------------------------------------------------------------
 
 
@@ -170,7 +166,7 @@ def get_public_link(request: HttpRequest, token: str) -> dict[str, Any]:
 @router.post("/{token}/send-code", auth=None, response={202: SendCodeOut, **PUBLIC_ERRORS})
 def send_code(request: HttpRequest, token: str, payload: SendCodeIn) -> tuple[int, dict[str, Any]]:
     link = access.get_active_link(token)
-    join.check_ip_rate(_client_ip(request), bucket="send", limit=join.IP_SEND_LIMIT)
+    join.check_ip_rate(join.client_ip(request), bucket="send", limit=join.IP_SEND_LIMIT)
     join.do_send_join_code(link=link, phone=payload.phone)
     return 202, {
         "sent": True,
@@ -182,7 +178,7 @@ def send_code(request: HttpRequest, token: str, payload: SendCodeIn) -> tuple[in
 @router.post("/{token}/verify", auth=None, response={200: VerifyOut, **PUBLIC_ERRORS})
 def verify_code(request: HttpRequest, token: str, payload: VerifyIn) -> dict[str, Any]:
     link = access.get_active_link(token)
-    join.check_ip_rate(_client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
+    join.check_ip_rate(join.client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
     ticket = join.do_verify_join_code(link=link, phone=payload.phone, code=payload.code)
     return {"ticket": ticket, "valid_until": join.ticket_valid_until(link=link, ticket=ticket)}
 
@@ -190,7 +186,7 @@ def verify_code(request: HttpRequest, token: str, payload: VerifyIn) -> dict[str
 @router.post("/{token}/apply", auth=None, response={201: ApplyOut, **PUBLIC_ERRORS})
 def apply(request: HttpRequest, token: str, payload: ApplyIn) -> tuple[int, dict[str, Any]]:
     link = access.get_active_link(token)
-    join.check_ip_rate(_client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
+    join.check_ip_rate(join.client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
     if len(payload.name) > 200 or len(payload.resident_id) > 40:
         raise InvalidInput(field="name" if len(payload.name) > 200 else "resident_id")
     outcome = join.submit_join_application(

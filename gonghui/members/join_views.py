@@ -100,11 +100,6 @@ BLANK = [("", _("— choose —"))]
 OUTBOX_PAGE_SIZE = 100
 
 
-def _client_ip(request: HttpRequest) -> str:
-    # Behind a reverse proxy REMOTE_ADDR is the proxy; the deployment sets it from X-Forwarded-For.
-    return request.META.get("REMOTE_ADDR", "")
-
-
 def _session_key(link: JoinLink, what: str) -> str:
     return f"gonghui:join:{link.pk}:{what}"
 
@@ -202,7 +197,7 @@ def join_form(request: HttpRequest, token: str) -> HttpResponse:
             verified_phone = None
         else:
             try:
-                join.check_ip_rate(_client_ip(request), bucket="send", limit=join.IP_SEND_LIMIT)
+                join.check_ip_rate(join.client_ip(request), bucket="send", limit=join.IP_SEND_LIMIT)
                 verification = join.do_send_join_code(link=link, phone=request.POST.get("phone", ""))
             except DomainError as error:
                 send_error = error.message
@@ -238,7 +233,7 @@ def _submit(request: HttpRequest, link: JoinLink, form: JoinForm, verified_phone
     ticket_key = _session_key(link, "ticket")
     data = form.to_data()
     try:
-        join.check_ip_rate(_client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
+        join.check_ip_rate(join.client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
         if verified_phone != data.phone:
             # Kept in the session at once: if the application is then refused (say, no consent), the
             # corrected form goes through without another text message.

@@ -72,6 +72,12 @@ class EnrolOut(Schema):
     warnings: list[str]
 
 
+class SearchIn(Schema):
+    q: str = Field("", max_length=40)
+    union_id: Id | None = None
+    status: MembershipStatus | None = None  # type: ignore[valid-type]
+
+
 class RejectIn(Schema):
     reason: str = Field(..., min_length=1, max_length=200)
 

@@ -33,8 +33,10 @@ def _member_unions(request: HttpRequest, min_rank: int):  # type: ignore[no-unty
 
 @staff_required
 def member_list(request: HttpRequest) -> HttpResponse:
-    text = request.GET.get("q", "").strip()
-    status = request.GET.get("status", "")
+    # The search form posts: a resident ID or phone typed into it must not land in access logs.
+    params = request.POST if request.method == "POST" else request.GET
+    text = params.get("q", "").strip()
+    status = params.get("status", "")
     memberships = queries.search_members(
         acting_user=request.user, text=text, status=status if status in Membership.Status.values else None
     )[:PAGE_SIZE]

@@ -116,6 +116,16 @@ class EnrolmentData:
     employment_status: str = EmploymentStatus.EMPLOYED
     worksite: Worksite | None = None
 
+    @classmethod
+    def from_form(cls, values: Any, **objects: Any) -> "EnrolmentData":
+        """From any source that names the form's fields (cleaned form data, an API payload, a decrypted
+        phone record); `objects` adds the looked-up employer and worksite."""
+        get = values.get if isinstance(values, dict) else lambda name, default: getattr(values, name, default)
+        plain = {
+            f.name: get(f.name, f.default) for f in fields(cls) if f.name not in ("employer", "worksite")
+        }
+        return cls(**plain, **objects)
+
 
 @dataclass
 class EnrolmentOutcome:

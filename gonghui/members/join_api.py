@@ -191,18 +191,7 @@ def apply(request: HttpRequest, token: str, payload: ApplyIn) -> tuple[int, dict
         raise InvalidInput(field="name" if len(payload.name) > 200 else "resident_id")
     outcome = join.submit_join_application(
         link=link,
-        data=EnrolmentData(
-            name=payload.name,
-            resident_id=payload.resident_id,
-            phone=payload.phone,
-            ethnicity=payload.ethnicity,
-            education=payload.education,
-            political_status=payload.political_status,
-            hukou_type=payload.hukou_type,
-            is_migrant_worker=payload.is_migrant_worker,
-            employer_name=payload.employer_name,
-            employment_status=payload.employment_status,
-        ),
+        data=EnrolmentData.from_form(payload),
         consent_given=payload.consent,
         ticket=payload.ticket,
     )

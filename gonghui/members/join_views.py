@@ -156,19 +156,7 @@ class JoinForm(forms.Form):
             raise forms.ValidationError(error.message, code=error.code) from None
 
     def to_data(self) -> EnrolmentData:
-        d = self.cleaned_data
-        return EnrolmentData(
-            name=d["name"],
-            resident_id=d["resident_id"],
-            phone=d["phone"],
-            ethnicity=d["ethnicity"],
-            education=d["education"],
-            political_status=d["political_status"],
-            hukou_type=d["hukou_type"],
-            is_migrant_worker=d["is_migrant_worker"],
-            employer_name=d["employer_name"],
-            employment_status=d["employment_status"],
-        )
+        return EnrolmentData.from_form(self.cleaned_data)
 
 
 def _link_or_404(request: HttpRequest, token: str) -> JoinLink | HttpResponse:

@@ -89,14 +89,12 @@ def rank_at(user: Any, unit: "OrgUnit") -> int:
     return max(ranks, default=0)
 
 
-def acting_unit_for(user: Any, unit: "OrgUnit") -> "OrgUnit | None":
-    from gonghui.orgs.models import OrgUnit
-
+def acting_unit_id_for(user: Any, unit: "OrgUnit") -> int | None:
+    """The unit of the strongest role the user holds over `unit` (the one the action was done under)."""
     covering = [r for r in held_roles(user) if not r.is_partner and unit.path.startswith(r.unit_path)]
     if not covering:
         return None
-    best = max(covering, key=lambda r: (r.rank, len(r.unit_path)))
-    return OrgUnit.objects.filter(pk=best.unit_id).first()
+    return max(covering, key=lambda r: (r.rank, len(r.unit_path))).unit_id
 
 
 def max_rank(user: Any) -> int:

@@ -44,14 +44,16 @@ def record_event(
     details = scrub(details or {})
     fields = sorted(changed_fields)
     label = scrub(str(obj))[:200] if obj is not None else ""
+    acting_unit_id = acting_unit.pk if acting_unit is not None else None
     if acting_unit is None and acting_user is not None and unit is not None:
-        from gonghui.accounts.scope import acting_unit_for
+        from gonghui.accounts.scope import acting_unit_id_for
 
-        acting_unit = acting_unit_for(acting_user, unit)
+        # From the roles already loaded for this user: no query on the hot path.
+        acting_unit_id = acting_unit_id_for(acting_user, unit)
     return AuditEvent.objects.create(
         created_at=now or timezone.now(),
         actor=acting_user if acting_user is not None and acting_user.pk else None,
-        acting_unit=acting_unit,
+        acting_unit_id=acting_unit_id,
         unit=unit,
         event_type=event_type,
         object_type=obj._meta.label_lower if obj is not None else "",

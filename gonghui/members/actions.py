@@ -256,9 +256,11 @@ def do_enrol_member(
 
     person_changed: list[str] = []
     person = Person.objects.select_for_update().filter(resident_id_index=id_index).first()
+    new_person = person is None
     if person is None:
         try:
-            with transaction.atomic():
+            # No savepoint: a unique-key race is answered by rolling the whole action back.
+            with transaction.atomic(savepoint=False):
                 person = Person.objects.create(
                     resident_id=checked.number,
                     birth_date=checked.birth_date,
@@ -281,7 +283,14 @@ def do_enrol_member(
             person_changed = filled
         warnings += differs + ([] if officer_present else [f"field_differs:{n}" for n in filled])
 
-    memberships = {m.status: m for m in person.memberships.filter(status__in=["ACTIVE", "PENDING"])}
+    memberships = (
+        {}
+        if new_person
+        else {
+            m.status: m
+            for m in person.memberships.filter(status__in=["ACTIVE", "PENDING"]).select_related("union")
+        }
+    )
     active, pending = memberships.get("ACTIVE"), memberships.get("PENDING")
     if active is not None and active.union_id == union.pk:
         _record_receipt(client_uuid, active, actor, now)
@@ -320,7 +329,7 @@ def do_enrol_member(
     if active is None and officer_present and rank_at(acting_user, union) >= RANK_REVIEW:
         status = Membership.Status.ACTIVE
     try:
-        with transaction.atomic():
+        with transaction.atomic(savepoint=False):
             membership = Membership.objects.create(
                 person=person,
                 union=union,

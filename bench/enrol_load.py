@@ -1,24 +1,29 @@
 """Enrolment by signed device uploads under load, on PostgreSQL, through a real WSGI server.
 
-    .venv/bin/python bench/enrol_load.py                      # gunicorn, 5,000 uploads at 4, 8 and 16
-    .venv/bin/python bench/enrol_load.py --servers gunicorn,granian --py-spy
+    .venv/bin/python bench/enrol_load.py            # gunicorn -w 2, 5,000 uploads at 4, 8 and 16 clients
+    .venv/bin/python bench/enrol_load.py --servers gunicorn,granian:2:1 --py-spy    # as in performance.md
+
+granian and py-spy are bench-only: `.venv/bin/pip install granian py-spy` (not project dependencies).
 
 1. Setup: drops and creates the database named by --database-url (loopback only, and its name must
    contain "bench"), migrates, loads regions and the demo story without members, and registers and pairs
    --devices collector phones through do_register_device / do_pair_device. The phones' ECDSA keys stay
-   here, in the load generator's side. A fresh RSA server key is made for the run and handed to the
+   here, on the load generator's side. A fresh RSA server key is made for the run and handed to the
    server and to this script through GONGHUI_COLLECT_PRIVATE_KEY, so both use the same key.
-2. Servers: gunicorn (`gonghui.wsgi -w 2`, sync workers) and, with --servers granian, granian's WSGI
-   interface, with DEBUG off, 2FA on, CONN_MAX_AGE=60 and settings bench.bare_settings (gonghui's settings
-   plus POST /bench/bare, see bench/bare_urls.py).
+2. Servers (--servers): gunicorn[:WORKERS] (`gonghui.wsgi -w 2`, sync workers) and granian[:WORKERS
+   [:BLOCKING_THREADS]] (WSGI interface), with DEBUG off, 2FA on, CONN_MAX_AGE=60 and the settings
+   bench.bare_settings (gonghui's settings plus POST /bench/bare, see bench/bare_urls.py).
 3. Load: for each concurrency, --count signed, encrypted uploads of new workers (valid resident IDs of
    通州 110112 born 1998-2006, unique phones), all built and signed before the clock starts, sent by
    bench/loadgen.py in its own process (one thread and connection per client). Afterwards the database
-   must hold exactly one membership, one upload log and two audit events per upload.
+   must hold exactly one membership, one upload log and two audit events per upload. The CPU used by the
+   server, by PostgreSQL's backends, by the generator and by everything else on the (shared) machine is
+   measured from /proc alongside.
 4. Ceiling: the same generator against POST /bench/bare (one plain ORM insert of an AuditEvent).
 5. Profile, in this process: SQL statements of one upload (CaptureQueriesContext), the cost of each
-   cryptographic and parsing step on its own, and cProfile over uploads through the full Django stack.
-   --py-spy also samples the gunicorn workers (wall clock) during an extra upload run.
+   cryptographic and parsing step on its own, CPU per request here and in PostgreSQL, and cProfile over
+   uploads through the full Django stack. --py-spy also samples the first server's workers (CPU) during
+   an extra upload run.
 
 Every loop has a fixed count and a time limit; servers are stopped at the end; only 127.0.0.1 is used.
 """
@@ -32,6 +37,7 @@ import hashlib
 import json
 import os
 import pstats
+import resource
 import signal
 import socket
 import statistics
@@ -67,7 +73,7 @@ DEVICE_UNIT = "BJ-TZ-YS"  # 永顺镇: the devices' unit
 UNION = "BJ-TZ-YS-YR"  # 云锐 union under it: where the workers enrol
 ALGORITHM = "RSA-OAEP-256+A256GCM"
 OAEP = padding.OAEP(mgf=padding.MGF1(hashes.SHA256()), algorithm=hashes.SHA256(), label=None)
-LEVEL_TIMEOUT_S = 240  # below the 5 minutes a signature's time stamp stays valid
+LEVEL_TIMEOUT_S = 270  # below the 5 minutes a signature's time stamp stays valid
 SERVER_START_TIMEOUT_S = 60
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
@@ -284,9 +290,14 @@ class Server:
     label: str
     port: int
     process: subprocess.Popen[bytes]
+    meter: "CpuMeter"
 
 
-def server_command(kind: str, port: int, workers: int, granian_threads: int) -> tuple[str, list[str]]:
+def server_command(spec: str, port: int) -> tuple[str, list[str]]:
+    """spec: gunicorn[:WORKERS] or granian[:WORKERS[:BLOCKING_THREADS]] (default 2 workers, 1 thread)."""
+    kind, *numbers = spec.split(":")
+    workers = int(numbers[0]) if numbers else 2
+    granian_threads = int(numbers[1]) if len(numbers) > 1 else 1
     if kind == "gunicorn":
         label = f"gunicorn -w {workers} (sync)"
         return label, [
@@ -316,14 +327,14 @@ def server_command(kind: str, port: int, workers: int, granian_threads: int) -> 
             "error",
             "gonghui.wsgi:application",
         ]
-    raise SystemExit(f"unknown server {kind!r} (gunicorn or granian)")
+    raise SystemExit(f"unknown server {spec!r} (gunicorn[:WORKERS] or granian[:WORKERS[:THREADS]])")
 
 
 @contextlib.contextmanager
-def serve(kind: str, env: dict[str, str], args: argparse.Namespace, log_dir: Path) -> Iterator[Server]:
+def serve(spec: str, env: dict[str, str], database_url: str, log_dir: Path) -> Iterator[Server]:
     port = free_port()
-    label, command = server_command(kind, port, args.workers, args.granian_threads)
-    log_path = log_dir / f"{kind}.log"
+    label, command = server_command(spec, port)
+    log_path = log_dir / f"{spec.replace(':', '-')}.log"
     with open(log_path, "wb") as log:
         process = subprocess.Popen(  # noqa: S603 - our own venv's server binary, fixed arguments
             command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
@@ -342,7 +353,11 @@ def serve(kind: str, env: dict[str, str], args: argparse.Namespace, log_dir: Pat
                     raise SystemExit(f"{label} did not answer within {SERVER_START_TIMEOUT_S} s") from None
                 time.sleep(0.2)
         print(f"\n== {label} on 127.0.0.1:{port} (pid {process.pid})", flush=True)
-        yield Server(label, port, process)
+        meter = CpuMeter(process.pid, database_url)
+        try:
+            yield Server(label, port, process, meter)
+        finally:
+            meter.close()
     finally:
         process.terminate()
         try:
@@ -350,6 +365,97 @@ def serve(kind: str, env: dict[str, str], args: argparse.Namespace, log_dir: Pat
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)  # the group start_new_session made for this server
             process.wait(5)
+
+
+# -- CPU accounting: the machine is shared, so say how much of it this run had -------------------------
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def machine_ticks() -> int:
+    """Busy ticks of all cores (everything but idle and iowait) from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return sum(values) - values[3] - values[4]
+
+
+def process_ticks(pid: int) -> int:
+    try:
+        after_name = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0
+    return int(after_name[11]) + int(after_name[12])  # utime + stime
+
+
+def process_tree(pid: int) -> list[int]:
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        for children in Path(f"/proc/{current}/task").glob("*/children"):
+            with contextlib.suppress(OSError):
+                todo.extend(int(child) for child in children.read_text().split())
+    return pids
+
+
+class CpuMeter:
+    """CPU seconds used during a load by the server, by PostgreSQL's backends for the bench database, by
+    the generator, and by everything else on the machine (other people's work: the box is shared)."""
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        import psycopg
+
+        self.server_pid = server_pid
+        self.monitor = psycopg.connect(
+            database_url.replace("postgres://", "postgresql://", 1), autocommit=True
+        )
+
+    def backends(self) -> set[int]:
+        rows = self.monitor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        return {pid for (pid,) in rows}
+
+    def _ticks(self) -> dict[str, dict[int, int]]:
+        return {
+            "server": {pid: process_ticks(pid) for pid in process_tree(self.server_pid)},
+            "postgres": {pid: process_ticks(pid) for pid in self.backends()},
+        }
+
+    def start(self) -> None:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.started_at, self.machine_at_start = time.perf_counter(), machine_ticks()
+        self.generator_at_start = children.ru_utime + children.ru_stime
+        self.first = self._ticks()
+        self.last = {part: dict(ticks) for part, ticks in self.first.items()}
+
+    def poll(self) -> None:
+        """Called every half second during a load: a backend that closes (CONN_MAX_AGE) or starts
+        mid-load is still counted up to its last sample."""
+        for part, ticks in self._ticks().items():
+            for pid, value in ticks.items():
+                self.first[part].setdefault(pid, 0)  # born during the load
+                self.last[part][pid] = value
+
+    def finish(self) -> dict[str, float]:
+        self.poll()
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        used = {
+            "seconds": time.perf_counter() - self.started_at,
+            "machine": (machine_ticks() - self.machine_at_start) / CLOCK_TICKS,
+            "generator": children.ru_utime + children.ru_stime - self.generator_at_start,
+        }
+        for part in ("server", "postgres"):
+            used[part] = sum(v - self.first[part][pid] for pid, v in self.last[part].items()) / CLOCK_TICKS
+        # Per server process, busiest first: shows whether the workers share the load evenly.
+        for rank, ticks in enumerate(
+            sorted((v - self.first["server"][pid] for pid, v in self.last["server"].items()), reverse=True)
+        ):
+            used[f"server process {rank + 1}"] = ticks / CLOCK_TICKS
+        used["others"] = max(0.0, used["machine"] - used["server"] - used["postgres"] - used["generator"])
+        return used
+
+    def close(self) -> None:
+        self.monitor.close()
 
 
 # -- running a load ----------------------------------------------------------------------------------
@@ -361,11 +467,14 @@ def percentile(samples: list[float], q: int) -> float:
     return statistics.quantiles(samples, n=100)[q - 1] if len(samples) > 1 else samples[0]
 
 
-def generate(port: int, requests: list[list[Any]], concurrency: int, work_dir: Path) -> dict[str, Any]:
+def generate(
+    port: int, requests: list[list[Any]], concurrency: int, work_dir: Path, meter: CpuMeter
+) -> dict[str, Any]:
     requests_file, results_file = work_dir / "requests.json", work_dir / "results.json"
     requests_file.write_text(json.dumps(requests, ensure_ascii=False), encoding="utf-8")
     results_file.unlink(missing_ok=True)
-    subprocess.run(  # noqa: S603 - this venv's python running bench/loadgen.py
+    meter.start()
+    generator = subprocess.Popen(  # noqa: S603 - this venv's python running bench/loadgen.py
         [
             sys.executable,
             str(LOADGEN),
@@ -379,11 +488,21 @@ def generate(port: int, requests: list[list[Any]], concurrency: int, work_dir: P
             str(requests_file),
             "--results",
             str(results_file),
-        ],
-        check=True,
-        timeout=LEVEL_TIMEOUT_S + 90,
+        ]
     )
-    return json.loads(results_file.read_text(encoding="utf-8"))
+    deadline = time.monotonic() + LEVEL_TIMEOUT_S + 90
+    while generator.poll() is None:
+        if time.monotonic() > deadline:
+            generator.kill()
+            generator.wait(5)
+            raise SystemExit("the load generator did not finish in time")
+        meter.poll()
+        time.sleep(0.5)
+    if generator.returncode:
+        raise SystemExit(f"the load generator failed ({generator.returncode})")
+    outcome = json.loads(results_file.read_text(encoding="utf-8"))
+    outcome["cpu"] = meter.finish()
+    return outcome
 
 
 @dataclass
@@ -395,6 +514,7 @@ class Row:
     ok: int = 0
     not_ok: Counter[str] = field(default_factory=Counter)
     unsent: int = 0
+    cpu: dict[str, float] = field(default_factory=dict)
     elapsed_s: float = 0.0
     p50: float = 0.0
     p99: float = 0.0
@@ -404,6 +524,23 @@ class Row:
     @property
     def rate(self) -> float:
         return self.ok / self.elapsed_s if self.elapsed_s else 0.0
+
+    def cpu_per_request_ms(self, part: str) -> float:
+        return 1000 * self.cpu.get(part, 0.0) / self.ok if self.ok else float("nan")
+
+    def cores(self, part: str) -> float:
+        return self.cpu.get(part, 0.0) / self.cpu["seconds"] if self.cpu.get("seconds") else float("nan")
+
+    def cpu_line(self) -> str:
+        return (
+            f"           cpu: machine {self.cores('machine'):.2f} of {os.cpu_count()} cores busy — server "
+            f"{self.cores('server'):.2f}, postgres {self.cores('postgres'):.2f}, generator "
+            f"{self.cores('generator'):.2f}, others {self.cores('others'):.2f}; per request: server "
+            f"{self.cpu_per_request_ms('server'):.2f} ms, postgres {self.cpu_per_request_ms('postgres'):.2f} ms, "
+            f"generator {self.cpu_per_request_ms('generator'):.2f} ms; server processes "
+            + "/".join(f"{self.cores(k):.2f}" for k in self.cpu if k.startswith("server process"))
+            + " cores"
+        )
 
     def line(self) -> str:
         bad = sum(self.not_ok.values())
@@ -418,9 +555,11 @@ class Row:
 def measure(
     server: Server, endpoint: str, requests: list[list[Any]], concurrency: int, work_dir: Path
 ) -> tuple[Row, list[Any]]:
-    outcome = generate(server.port, requests, concurrency, work_dir)
+    outcome = generate(server.port, requests, concurrency, work_dir, server.meter)
     results = outcome["results"]
-    row = Row(server.label, endpoint, concurrency, len(requests), elapsed_s=outcome["elapsed_s"])
+    row = Row(
+        server.label, endpoint, concurrency, len(requests), cpu=outcome["cpu"], elapsed_s=outcome["elapsed_s"]
+    )
     latencies = []
     for result in results:
         if result is None:
@@ -507,7 +646,7 @@ def run_uploads(
     built_s = time.perf_counter() - started
     row, _ = measure(server, "upload", batch.requests, concurrency, work_dir)
     row.check = verify_uploads(batch.record_uuids, batch.phones)
-    print(row.line() + f"  (built in {built_s:.1f} s)", flush=True)
+    print(row.line() + f"  (built in {built_s:.1f} s)\n{row.cpu_line()}", flush=True)
     return row
 
 
@@ -515,7 +654,7 @@ def run_bare(server: Server, sample_body: str, count: int, concurrency: int, wor
     before = bare_rows()
     row, _ = measure(server, "bare", build_bare(count, sample_body), concurrency, work_dir)
     row.check = verify_bare(before, row.ok)
-    print(row.line(), flush=True)
+    print(f"{row.line()}\n{row.cpu_line()}", flush=True)
     return row
 
 
@@ -523,9 +662,8 @@ def run_bare(server: Server, sample_body: str, count: int, concurrency: int, wor
 
 # Functions whose inclusive share of a request's wall time is worth naming (py-spy frame names).
 SPY_FUNCTIONS = [
-    ("handle_request", "whole request in the gunicorn worker"),
-    ("__call__ (gonghui/core/middleware.py", "RejectBadInputMiddleware (JSON scan of the body)"),
-    ("_run_checks", "ninja: auth/CSRF checks"),
+    ("(django/core/handlers/wsgi.py", "whole request (Django's WSGI handler)"),
+    ("check (gonghui/core/middleware.py", "RejectBadInputMiddleware.check (JSON scan of the body)"),
     ("_get_values", "ninja: parse + validate UploadIn"),
     ("do_accept_upload", "do_accept_upload"),
     ("verify_signed_request", "  verify_signed_request"),
@@ -559,9 +697,8 @@ def py_spy_profile(server: Server, fx: Fixture, numbering: Numbering, count: int
             "--pid",
             str(server.process.pid),
             "--subprocesses",
-            "--idle",
             "--rate",
-            "200",
+            "100",
             "--format",
             "raw",
             "--duration",
@@ -589,7 +726,7 @@ def py_spy_profile(server: Server, fx: Fixture, numbering: Numbering, count: int
     total = 0
     for line in output.read_text(errors="replace").splitlines():
         stack, _, samples = line.rpartition(" ")
-        if "handle_request" not in stack or not samples.isdigit():
+        if "(django/core/handlers/wsgi.py" not in stack or not samples.isdigit():
             continue
         n = int(samples)
         total += n
@@ -600,10 +737,10 @@ def py_spy_profile(server: Server, fx: Fixture, numbering: Numbering, count: int
     if not total:
         print("  no request samples")
         return
-    print(f"  py-spy, wall clock inside gunicorn requests ({total} samples over both workers):")
+    print(f"  py-spy, CPU samples inside requests ({total} samples over the workers):")
     for needle, label in SPY_FUNCTIONS:
         print(f"    {100 * in_request[needle] / total:5.1f}%  {label}")
-    print("  top leaf frames (where the request's wall time is spent):")
+    print("  top leaf frames (where the request's CPU time is spent):")
     for leaf, n in leaves.most_common(12):
         print(f"    {100 * n / total:5.1f}%  {leaf[:120]}")
     print(f"  {verify_uploads(batch.record_uuids, batch.phones)}")
@@ -692,16 +829,28 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
     for label, function, number in steps:
         print(f"  {per_call_us(function, number):8.1f}  {label}")
 
-    # 3. Whole uploads through the Django stack: timed, then under cProfile.
-    requests = build_uploads(fx, numbering.take(uploads)).requests
-    started = time.perf_counter()
-    for request in requests:
-        assert send(request).status_code == 200
-    elapsed = time.perf_counter() - started
-    print(
-        f"one client, in-process, no profiler: {uploads / elapsed:.0f} uploads/s, "
-        f"{1000 * elapsed / uploads:.2f} ms per upload"
-    )
+    # 3. Whole requests through the Django stack, one client: wall time, this process's CPU and the CPU of
+    # its PostgreSQL backend, per request; uploads, then the bare insert for comparison.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    sample_body = build_uploads(fx, numbering.take(1)).requests[0][2]
+    for label, requests in (
+        ("signed upload", build_uploads(fx, numbering.take(uploads)).requests),
+        ("bare insert  ", build_bare(uploads, sample_body)),
+    ):
+        wall, times, pg = time.perf_counter(), os.times(), process_ticks(backend)
+        for request in requests:
+            assert send(request).status_code == 200
+        wall, after = time.perf_counter() - wall, os.times()
+        user, system = after.user - times.user, after.system - times.system
+        pg_s = (process_ticks(backend) - pg) / CLOCK_TICKS
+        print(
+            f"one client, in-process, no profiler, {label}: {uploads / wall:5.0f}/s; per request "
+            f"{1000 * wall / uploads:5.2f} ms wall, {1000 * (user + system) / uploads:5.2f} ms CPU here "
+            f"({1000 * system / uploads:.2f} of it in the kernel), "
+            f"{1000 * pg_s / uploads:5.2f} ms CPU in PostgreSQL"
+        )
     requests = build_uploads(fx, numbering.take(uploads)).requests
     profiler = cProfile.Profile()
     profiler.enable()
@@ -710,26 +859,47 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
     profiler.disable()
     stats = pstats.Stats(profiler)
     total = stats.total_tt  # type: ignore[attr-defined]
-    wanted = {
-        "do_accept_upload": "do_accept_upload",
-        "verify_signed_request": "  verify_signed_request",
-        "_check_signature": "    _check_signature (ECDSA)",
-        "open_envelope": "  open_envelope (RSA-OAEP + AES-GCM)",
-        "do_enrol_member": "  do_enrol_member",
-        "do_log_device_upload": "  do_log_device_upload",
-        "record_event": "  record_event (x2)",
-        "check": "RejectBadInputMiddleware.check",
-        "_execute": "all SQL (CursorWrapper._execute)",
-        "commit": "COMMIT (BaseDatabaseWrapper.commit)",
-    }
-    cumulative: dict[str, float] = {}
-    for (filename, _line, name), (_cc, _nc, _tt, ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
-        if name in wanted and ("gonghui" in filename or "django/db" in filename):
-            cumulative[name] = max(cumulative.get(name, 0.0), ct)
+    wanted = [
+        ("gonghui/core/middleware.py", "check", "RejectBadInputMiddleware.check (JSON scan)"),
+        ("gonghui/collect/actions.py", "do_accept_upload", "do_accept_upload"),
+        ("gonghui/collect/signing.py", "verify_signed_request", "  verify_signed_request"),
+        ("gonghui/collect/signing.py", "_find_device", "    device + user + unit query"),
+        ("gonghui/collect/signing.py", "_check_signature", "    ECDSA P-256 verify"),
+        ("gonghui/collect/envelope.py", "open_envelope", "  open_envelope (RSA-OAEP + AES-GCM)"),
+        ("gonghui/collect/actions.py", "_record_union", "  collectable union query"),
+        ("gonghui/members/actions.py", "do_enrol_member", "  do_enrol_member"),
+        ("gonghui/accounts/scope.py", "held_roles", "    held_roles query"),
+        ("gonghui/members/validators.py", "check_resident_id", "    check_resident_id"),
+        ("gonghui/collect/actions.py", "do_log_device_upload", "  do_log_device_upload"),
+        ("gonghui/core/audit.py", "record_event", "  record_event (x2, both transactions)"),
+        ("gonghui/accounts/scope.py", "acting_unit_for", "    acting_unit_for query (x2)"),
+        ("django/db/backends/utils.py", "_execute", "all SQL statements (CursorWrapper._execute)"),
+        ("django/db/backends/base/base.py", "commit", "COMMIT (x2)"),
+    ]
+    by_function = {
+        (filename, name): ct for (filename, _l, name), (_cc, _nc, _tt, ct, _c) in stats.stats.items()
+    }  # type: ignore[attr-defined]
     print(f"cProfile over {uploads} uploads ({1000 * total / uploads:.2f} ms per upload under the profiler):")
-    for name, label in wanted.items():
-        ct = cumulative.get(name, 0.0)
+    for suffix, name, label in wanted:
+        ct = max((t for (f, n), t in by_function.items() if n == name and f.endswith(suffix)), default=0.0)
         print(f"  {1000 * ct / uploads:6.2f} ms  {100 * ct / total:5.1f}%  {label}")
+    packages = [
+        ("django/db/", "Django ORM (query building, compiling, model instances)"),
+        ("psycopg", "psycopg (adapting, sending, waiting for PostgreSQL)"),
+        ("django/", "Django, other (request, middleware, signals, settings)"),
+        ("ninja/", "django-ninja + pydantic"),
+        ("pydantic", "django-ninja + pydantic"),
+        ("gonghui/", "gonghui's own code"),
+        ("cryptography", "cryptography (RSA, ECDSA, AES-GCM)"),
+    ]
+    own: Counter[str] = Counter()
+    for (filename, _line, name), (_cc, _nc, tt, _ct, _callers) in stats.stats.items():  # type: ignore[attr-defined]
+        where = filename if filename != "~" else name
+        label = next((lab for needle, lab in packages if needle in where), "Python builtins and stdlib")
+        own[label] += tt
+    print("own time by package (cProfile inflates Python-heavy code more than C calls):")
+    for label, tt in own.most_common():
+        print(f"  {1000 * tt / uploads:6.2f} ms  {100 * tt / total:5.1f}%  {label}")
     print("top functions by own time:")
     rows = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:15]  # type: ignore[attr-defined]
     for (filename, line, name), (_cc, nc, tt, _ct, _callers) in rows:
@@ -747,9 +917,11 @@ def main() -> None:
     parser.add_argument("--bare-count", type=int, default=5000, help="bare requests per concurrency level")
     parser.add_argument("--concurrency", default="4,8,16")
     parser.add_argument("--devices", type=int, default=16)
-    parser.add_argument("--servers", default="gunicorn", help="comma list of gunicorn, granian")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--granian-threads", type=int, default=1, help="granian --blocking-threads")
+    parser.add_argument(
+        "--servers",
+        default="gunicorn",
+        help="comma list of gunicorn[:WORKERS] and granian[:WORKERS[:BLOCKING_THREADS]]; 2 workers by default",
+    )
     parser.add_argument(
         "--profile-uploads", type=int, default=300, help="in-process uploads to profile (0: none)"
     )
@@ -780,31 +952,36 @@ def main() -> None:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(prefix="enrol-load-") as tmp:
         work_dir = Path(tmp)
-        for kind in args.servers.split(","):
-            with serve(kind, server_env, args, work_dir) as server:
+        for spec in filter(None, args.servers.split(",")):
+            with serve(spec, server_env, args.database_url, work_dir) as server:
                 # Warm-up: each worker opens its database connection and loads the server key.
-                warm = build_uploads(fx, numbering.take(40 * args.workers)).requests
-                measure(server, "upload", warm, 4, work_dir)
+                warm = build_uploads(fx, numbering.take(200)).requests
+                measure(server, "upload", warm, max(levels), work_dir)
                 sample_body = warm[0][2]
-                measure(server, "bare", build_bare(40 * args.workers, sample_body), 4, work_dir)
+                measure(server, "bare", build_bare(200, sample_body), max(levels), work_dir)
                 for concurrency in levels:
                     rows.append(run_uploads(server, fx, numbering, args.count, concurrency, work_dir))
                 for concurrency in levels:
                     rows.append(run_bare(server, sample_body, args.bare_count, concurrency, work_dir))
-                if args.py_spy and kind == "gunicorn":
+                if args.py_spy and spec == args.servers.split(",")[0]:
                     py_spy_profile(server, fx, numbering, min(args.count, 3000), work_dir)
                 connection.close()
     if args.profile_uploads:
         profile_in_process(fx, numbering, args.profile_uploads)
 
     print("\n== summary (2 cores shared by server, PostgreSQL and generator)")
-    print("| server | endpoint | clients | requests | ok | non-200 | per second | p50 ms | p99 ms | max ms |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print(
+        "| server | endpoint | clients | requests | ok | non-200 | per second | p50 ms | p99 ms | max ms "
+        "| CPU ms per request: server + PostgreSQL | other people's work, cores |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         print(
             f"| {row.server} | {'signed upload' if row.endpoint == 'upload' else 'bare insert'} | "
             f"{row.concurrency} | {row.count:,} | {row.ok:,} | {sum(row.not_ok.values()) + row.unsent} | "
-            f"{row.rate:,.0f} | {row.p50:.1f} | {row.p99:.1f} | {row.worst:.0f} |"
+            f"{row.rate:,.0f} | {row.p50:.1f} | {row.p99:.1f} | {row.worst:.0f} | "
+            f"{row.cpu_per_request_ms('server'):.1f} + {row.cpu_per_request_ms('postgres'):.1f} | "
+            f"{row.cores('others'):.2f} |"
         )
     print(f"total {time.perf_counter() - started:.0f} s")
 

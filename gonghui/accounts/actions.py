@@ -2,7 +2,6 @@
 event each; passwords, TOTP secrets and token secrets never reach the audit log."""
 
 import datetime
-import hashlib
 import secrets
 from typing import Any
 
@@ -27,6 +26,7 @@ from gonghui.accounts.scope import RANK_MANAGE_STAFF, forget_roles, needs_second
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
+from gonghui.core.pii import secret_digest
 from gonghui.orgs.models import OrgUnit
 
 
@@ -328,7 +328,7 @@ def do_issue_api_token(*, acting_user: Any, user: User, name: str, unit: OrgUnit
         user=user,
         name=name.strip() or "token",
         prefix=prefix,
-        secret_hash=hashlib.sha256(secret.encode()).hexdigest(),
+        secret_hash=secret_digest(secret),
         created_at=timezone.now(),
     )
     record_event(

@@ -1,4 +1,3 @@
-import hashlib
 import hmac
 from typing import Any
 
@@ -7,6 +6,7 @@ from django.utils import timezone
 
 from gonghui.accounts.models import ApiToken, RoleAssignment, User
 from gonghui.accounts.scope import RANK_MANAGE_STAFF, path_q
+from gonghui.core.pii import secret_digest
 
 
 def staff_in_scope(acting_user: Any) -> QuerySet[User]:
@@ -57,7 +57,7 @@ def find_user_by_token(raw: str) -> User | None:
     token = ApiToken.objects.select_related("user").filter(prefix=parts[1], revoked_at__isnull=True).first()
     if token is None or not token.user.is_active:
         return None
-    expected = hashlib.sha256(parts[2].encode()).hexdigest()
+    expected = secret_digest(parts[2])
     if not hmac.compare_digest(expected, token.secret_hash):
         return None
     # last_used_at is bookkeeping, not a domain change: a plain UPDATE, no audit row per request.

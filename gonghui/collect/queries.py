@@ -1,5 +1,4 @@
 import datetime
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +10,7 @@ from gonghui.accounts.scope import path_q
 from gonghui.collect.envelope import ALGORITHM
 from gonghui.collect.keys import server_key
 from gonghui.collect.models import CollectorDevice, DeviceUpload
+from gonghui.core.pii import secret_digest
 from gonghui.members.actions import RANK_ENROL
 from gonghui.members.queries import MEMBER_UNION_KINDS
 from gonghui.orgs.models import OrgUnit
@@ -23,7 +23,7 @@ DEVICE_UNIT_KINDS = (OrgUnit.Kind.STREET, OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.
 
 
 def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return secret_digest(token)
 
 
 def devices_in_scope(acting_user: Any) -> QuerySet[CollectorDevice]:

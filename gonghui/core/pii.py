@@ -106,6 +106,12 @@ def blind_index(value: str, *, purpose: str) -> str:
     return hmac.new(key, f"{purpose}\x00{value}".encode(), hashlib.sha256).hexdigest()
 
 
+def secret_digest(secret: str) -> str:
+    """SHA-256 of a random secret (API token, pairing token, join ticket) for storage: such secrets are
+    unguessable, so a plain hash suffices; only the digest is kept."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
 def mask_resident_id(value: str | None) -> str:
     """110112199001011236 -> 110112********1236 (area code and last four stay readable)."""
     if not value:

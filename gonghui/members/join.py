@@ -11,7 +11,6 @@ cache. Codes are six digits, live ten minutes and take five wrong tries; only a 
 """
 
 import datetime
-import hashlib
 import hmac
 import math
 import re
@@ -28,7 +27,7 @@ from gonghui.accounts.scope import rank_at
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
-from gonghui.core.pii import blind_index
+from gonghui.core.pii import blind_index, secret_digest
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import to_half_width
 from gonghui.enterprises.models import Worksite
@@ -257,7 +256,7 @@ def _code_hash(phone: str, code: str) -> str:
 
 
 def _ticket_hash(ticket: str) -> str:
-    return hashlib.sha256(ticket.encode()).hexdigest()
+    return secret_digest(ticket)
 
 
 @transaction.atomic(durable=True)

@@ -4,8 +4,8 @@ import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Concat, Substr
+from django.db.models import F, Max, Value
+from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -164,15 +164,8 @@ def do_move_org_unit(*, acting_user: Any, unit: OrgUnit, new_parent: OrgUnit) ->
     old_parent_id = unit.parent_id
     old_path, new_path = unit.path, f"{new_parent.path}{unit.pk}/"
     depth_shift = new_parent.depth + 1 - unit.depth
-    if (
-        len(new_path)
-        - len(old_path)
-        + max(
-            len(p) for p in OrgUnit.objects.filter(path__startswith=old_path).values_list("path", flat=True)
-        )
-        > 255
-        or new_parent.depth + 1 > MAX_DEPTH
-    ):
+    longest = OrgUnit.objects.filter(path__startswith=old_path).aggregate(n=Max(Length("path")))["n"]
+    if len(new_path) - len(old_path) + longest > 255 or new_parent.depth + 1 > MAX_DEPTH:
         raise InvalidInput(_("The union tree would become too deep."), field="parent")
     OrgUnit.objects.filter(path__startswith=old_path).update(
         path=Concat(Value(new_path), Substr("path", len(old_path) + 1)),

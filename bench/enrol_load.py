@@ -68,6 +68,8 @@ VENV_BIN = Path(sys.executable).parent
 LOADGEN = ROOT / "bench" / "loadgen.py"
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/gonghui_enrol_bench"
 UPLOADS = "/api/v1/collect/uploads"
+BATCH = "/api/v1/collect/uploads/batch"
+BATCH_SIZE = 20  # records per request (--batch); collect.js sends its queue 20 at a time
 BARE = "/bench/bare"
 DEVICE_UNIT = "BJ-TZ-YS"  # 永顺镇: the devices' unit
 UNION = "BJ-TZ-YS-YR"  # 云锐 union under it: where the workers enrol
@@ -188,10 +190,9 @@ def b64(data: bytes) -> str:
     return base64.b64encode(data).decode()
 
 
-def build_upload(fx: Fixture, n: int, stamp: str) -> tuple[list[Any], str]:
-    """One signed upload, as collect.js builds it: the record sealed with a fresh AES key wrapped to the
-    server key, the body signed with the phone's key. Returns [method, path, body, headers] and its UUID."""
-    phone = fx.phones[n % len(fx.phones)]
+def seal_record(fx: Fixture, n: int) -> tuple[dict[str, Any], str]:
+    """One record as collect.js queues it: sealed with a fresh AES key wrapped to the server key.
+    Returns the upload item (record_uuid, created_at, envelope) and its UUID."""
     resident_id, mobile = worker_identity(n)
     record_uuid = str(uuid.uuid4())
     collected_at = datetime.datetime.now(datetime.UTC).isoformat()
@@ -221,15 +222,19 @@ def build_upload(fx: Fixture, n: int, stamp: str) -> tuple[list[Any], str]:
         "iv": b64(iv),
         "ciphertext": b64(AESGCM(aes_key).encrypt(iv, plaintext, record_uuid.encode())),
     }
-    payload = {
-        "device_id": phone.public_id,
-        "record_uuid": record_uuid,
-        "created_at": collected_at,
-        "nonce": b64(os.urandom(16)),
-        "envelope": envelope,
-    }
+    return {"record_uuid": record_uuid, "created_at": collected_at, "envelope": envelope}, record_uuid
+
+
+def signed_request(phone: Any, items: list[dict[str, Any]], stamp: str) -> list[Any]:
+    """[method, path, body, headers] as collect.js sends it: a batch of queued records to /uploads/batch
+    (or, with --batch 1, one record to /uploads), signed with the phone's key."""
+    nonce = b64(os.urandom(16))
+    if BATCH_SIZE == 1:
+        path, payload = UPLOADS, {"device_id": phone.public_id, "nonce": nonce, **items[0]}
+    else:
+        path, payload = BATCH, {"device_id": phone.public_id, "nonce": nonce, "uploads": items}
     body = json.dumps(payload, ensure_ascii=False)
-    canonical = f"POST\n{UPLOADS}\n{stamp}\n{hashlib.sha256(body.encode()).hexdigest()}".encode()
+    canonical = f"POST\n{path}\n{stamp}\n{hashlib.sha256(body.encode()).hexdigest()}".encode()
     r, s = decode_dss_signature(phone.key.sign(canonical, ec.ECDSA(hashes.SHA256())))
     headers = {
         "Content-Type": "application/json",
@@ -237,7 +242,7 @@ def build_upload(fx: Fixture, n: int, stamp: str) -> tuple[list[Any], str]:
         "X-Gonghui-Timestamp": stamp,
         "X-Gonghui-Signature": b64(r.to_bytes(32, "big") + s.to_bytes(32, "big")),
     }
-    return ["POST", UPLOADS, body, headers], record_uuid
+    return ["POST", path, body, headers]
 
 
 class Numbering:
@@ -260,14 +265,18 @@ class Batch:
 
 
 def build_uploads(fx: Fixture, numbers: range) -> Batch:
-    """Signed now: the batch must be sent within the 5 minutes a time stamp is valid."""
+    """Signed now: the batch must be sent within the 5 minutes a time stamp is valid. Consecutive
+    workers go out together, BATCH_SIZE per request, each request from the next phone in turn."""
     stamp = str(int(time.time()))
     batch = Batch([], [], {})
-    for n in numbers:
-        request, record_uuid = build_upload(fx, n, stamp)
-        batch.requests.append(request)
-        batch.record_uuids.append(record_uuid)
-        batch.phones[record_uuid] = worker_identity(n)[1]
+    for start in range(0, len(numbers), BATCH_SIZE):
+        chunk = numbers[start : start + BATCH_SIZE]
+        sealed = [seal_record(fx, n) for n in chunk]
+        phone = fx.phones[(start // BATCH_SIZE) % len(fx.phones)]
+        batch.requests.append(signed_request(phone, [item for item, _ in sealed], stamp))
+        for n, (_, record_uuid) in zip(chunk, sealed, strict=True):
+            batch.record_uuids.append(record_uuid)
+            batch.phones[record_uuid] = worker_identity(n)[1]
     return batch
 
 
@@ -520,6 +529,7 @@ class Row:
     p99: float = 0.0
     worst: float = 0.0
     check: str = ""
+    requests: int = 0  # HTTP requests; count, ok, rate and CPU are per record (BATCH_SIZE per upload request)
 
     @property
     def rate(self) -> float:
@@ -545,7 +555,7 @@ class Row:
     def line(self) -> str:
         bad = sum(self.not_ok.values())
         return (
-            f"  {self.endpoint:<8} c={self.concurrency:<3} {self.ok:>6}/{self.count} ok  "
+            f"  {self.endpoint:<8} c={self.concurrency:<3} {self.requests:>5} requests {self.ok:>6}/{self.count} ok  "
             f"{self.rate:7.1f}/s  p50 {self.p50:6.1f} ms  p99 {self.p99:6.1f} ms  max {self.worst:7.1f} ms  "
             f"non-200 {bad}{' ' + dict(self.not_ok).__repr__() if bad else ''}"
             f"{f'  unsent {self.unsent}' if self.unsent else ''}  {self.check}"
@@ -557,31 +567,43 @@ def measure(
 ) -> tuple[Row, list[Any]]:
     outcome = generate(server.port, requests, concurrency, work_dir, server.meter)
     results = outcome["results"]
+    per_request = BATCH_SIZE if endpoint == "upload" else 1
     row = Row(
-        server.label, endpoint, concurrency, len(requests), cpu=outcome["cpu"], elapsed_s=outcome["elapsed_s"]
+        server.label,
+        endpoint,
+        concurrency,
+        len(requests) * per_request,
+        cpu=outcome["cpu"],
+        elapsed_s=outcome["elapsed_s"],
+        requests=len(requests),
     )
     latencies = []
     for result in results:
         if result is None:
-            row.unsent += 1
+            row.unsent += per_request
             continue
         status, ms, body = result
         latencies.append(ms)
         if status != 200:
-            row.not_ok[str(status)] += 1
+            row.not_ok[str(status)] += per_request
             continue
         if endpoint == "upload":
             answer = json.loads(body)
-            if (answer["status"], answer["code"]) != ("accepted", "created"):
-                row.not_ok[f"200 {answer['status']}/{answer['code']}"] += 1
-                continue
+            answers = answer.get("results", [answer])
+            for one in answers:
+                if (one["status"], one["code"]) != ("accepted", "created"):
+                    row.not_ok[f"200 {one['status']}/{one['code']}"] += 1
+                else:
+                    row.ok += 1
+            continue
         row.ok += 1
     row.p50, row.p99, row.worst = percentile(latencies, 50), percentile(latencies, 99), max(latencies)
     return row, results
 
 
-def verify_uploads(record_uuids: list[str], phones: dict[str, str]) -> str:
-    """Exactly one membership, upload log and two audit events per upload; no person twice."""
+def verify_uploads(record_uuids: list[str], phones: dict[str, str], since: datetime.datetime) -> str:
+    """Exactly one membership, upload log and enrolment audit event per record, and batch audit events
+    accounting for every record; no person twice."""
     from django.db.models import Count
 
     from gonghui.collect.models import DeviceUpload
@@ -595,14 +617,20 @@ def verify_uploads(record_uuids: list[str], phones: dict[str, str]) -> str:
     audited = AuditEvent.objects.filter(
         event_type="member_enrolled", object_type="members.membership", object_id__in=membership_ids
     ).count()
-    upload_audits = AuditEvent.objects.filter(
-        event_type="collect_upload_accepted",
-        object_type="collect.deviceupload",
-        object_id__in=[
-            str(pk)
-            for pk in DeviceUpload.objects.filter(client_uuid__in=record_uuids).values_list("pk", flat=True)
-        ],
-    ).count()
+    # One "collect_uploads_stored" event per request, which counts what it accepted.
+    device_ids = {
+        str(pk)
+        for pk in DeviceUpload.objects.filter(client_uuid__in=record_uuids).values_list(
+            "device_id", flat=True
+        )
+    }
+    stored_events = AuditEvent.objects.filter(
+        event_type="collect_uploads_stored",
+        object_type="collect.collectordevice",
+        object_id__in=device_ids,
+        created_at__gte=since,
+    ).values_list("details", flat=True)
+    upload_audits = sum(details["accepted"] for details in stored_events)
     persons = Person.objects.count()
     total = Membership.objects.count()
     doubled = Membership.objects.values("person_id").annotate(n=Count("pk")).filter(n__gt=1).count()
@@ -644,8 +672,9 @@ def run_uploads(
     started = time.perf_counter()
     batch = build_uploads(fx, numbering.take(count))
     built_s = time.perf_counter() - started
+    since = datetime.datetime.now(datetime.UTC)
     row, _ = measure(server, "upload", batch.requests, concurrency, work_dir)
-    row.check = verify_uploads(batch.record_uuids, batch.phones)
+    row.check = verify_uploads(batch.record_uuids, batch.phones, since)
     print(row.line() + f"  (built in {built_s:.1f} s)\n{row.cpu_line()}", flush=True)
     return row
 
@@ -689,6 +718,7 @@ def py_spy_profile(server: Server, fx: Fixture, numbering: Numbering, count: int
         print("  py-spy is not installed in the venv (pip install py-spy); skipped")
         return
     batch = build_uploads(fx, numbering.take(count))
+    since = datetime.datetime.now(datetime.UTC)
     output = work_dir / "py-spy.txt"
     recorder = subprocess.Popen(  # noqa: S603
         [
@@ -743,7 +773,7 @@ def py_spy_profile(server: Server, fx: Fixture, numbering: Numbering, count: int
     print("  top leaf frames (where the request's CPU time is spent):")
     for leaf, n in leaves.most_common(12):
         print(f"    {100 * n / total:5.1f}%  {leaf[:120]}")
-    print(f"  {verify_uploads(batch.record_uuids, batch.phones)}")
+    print(f"  {verify_uploads(batch.record_uuids, batch.phones, since)}")
 
 
 # -- in-process profile ------------------------------------------------------------------------------
@@ -761,7 +791,7 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
     from gonghui.collect.envelope import Envelope, open_envelope
     from gonghui.collect.keys import server_key
     from gonghui.collect.models import CollectorDevice
-    from gonghui.collect.schemas import RecordIn, UploadIn
+    from gonghui.collect.schemas import RecordIn, UploadBatchIn, UploadIn
     from gonghui.collect.signing import SignedRequest, _check_signature, load_device_public_key
     from gonghui.core import pii
     from gonghui.members.validators import check_resident_id
@@ -777,30 +807,34 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
     for request in build_uploads(fx, numbering.take(20)).requests:
         assert send(request).status_code == 200
 
-    # 1. SQL statements of one upload.
-    (one,) = build_uploads(fx, numbering.take(1)).requests
+    # 1. SQL statements of one upload request (BATCH_SIZE records).
+    (one,) = build_uploads(fx, numbering.take(BATCH_SIZE)).requests
     with CaptureQueriesContext(connection) as queries:
         response = send(one)
-    assert response.json()["code"] == "created", response.content
+    answer = response.json()
+    codes = {r["code"] for r in answer.get("results", [answer])}
+    assert codes == {"created"}, response.content
     statements = [q["sql"] for q in queries.captured_queries]
     savepoints = sum(1 for s in statements if s.startswith(("SAVEPOINT", "RELEASE SAVEPOINT")))
     print(
-        f"SQL statements for one upload: {len(statements)} "
+        f"SQL statements for one request of {BATCH_SIZE} record(s): {len(statements)} "
         f"({len(statements) - savepoints} queries + {savepoints} SAVEPOINT/RELEASE; "
-        "plus BEGIN/COMMIT of the 2 durable transactions, which the driver sends outside the cursor)"
+        "plus BEGIN/COMMIT of the durable transaction, which the driver sends outside the cursor)"
     )
     for number, sql in enumerate(statements, 1):
         print(f"  {number:2}. {' '.join(sql.split())[:150]}")
 
     # 2. Each step on its own.
     _, _, body, headers = one
-    upload = UploadIn.model_validate_json(body)
+    schema = UploadIn if BATCH_SIZE == 1 else UploadBatchIn
+    parsed = schema.model_validate_json(body)
+    upload = parsed if isinstance(parsed, UploadIn) else parsed.uploads[0]
     envelope = Envelope(**upload.envelope.dict())
     plaintext = open_envelope(envelope, record_uuid=upload.record_uuid)
     record = RecordIn.model_validate_json(plaintext)
     device = CollectorDevice.objects.select_related("user", "unit").get(public_id=headers["X-Gonghui-Device"])
     signed = SignedRequest(
-        "POST", UPLOADS, headers["X-Gonghui-Device"], headers["X-Gonghui-Timestamp"],
+        "POST", one[1], headers["X-Gonghui-Device"], headers["X-Gonghui-Timestamp"],
         headers["X-Gonghui-Signature"], body.encode(),
     )  # fmt: skip
     private = server_key().private_key
@@ -819,7 +853,11 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
             300,
         ),
         ("json.loads of the body (middleware)", lambda: json.loads(body), 5000),
-        ("UploadIn.model_validate_json", lambda: UploadIn.model_validate_json(body), 5000),
+        (
+            f"{schema.__name__}.model_validate_json (per request)",
+            lambda: schema.model_validate_json(body),
+            2000,
+        ),
         ("RecordIn.model_validate_json", lambda: RecordIn.model_validate_json(plaintext), 5000),
         ("check_resident_id", lambda: check_resident_id(record.resident_id), 5000),
         ("pii.encrypt (x2 per upload: ID, phone)", lambda: pii.encrypt(record.resident_id, aad="x"), 5000),
@@ -846,7 +884,7 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
         user, system = after.user - times.user, after.system - times.system
         pg_s = (process_ticks(backend) - pg) / CLOCK_TICKS
         print(
-            f"one client, in-process, no profiler, {label}: {uploads / wall:5.0f}/s; per request "
+            f"one client, in-process, no profiler, {label}: {uploads / wall:5.0f}/s; per record "
             f"{1000 * wall / uploads:5.2f} ms wall, {1000 * (user + system) / uploads:5.2f} ms CPU here "
             f"({1000 * system / uploads:.2f} of it in the kernel), "
             f"{1000 * pg_s / uploads:5.2f} ms CPU in PostgreSQL"
@@ -861,25 +899,24 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
     total = stats.total_tt  # type: ignore[attr-defined]
     wanted = [
         ("gonghui/core/middleware.py", "check", "RejectBadInputMiddleware.check (JSON scan)"),
-        ("gonghui/collect/actions.py", "do_accept_upload", "do_accept_upload"),
+        ("gonghui/collect/actions.py", "do_accept_uploads", "do_accept_uploads"),
         ("gonghui/collect/signing.py", "verify_signed_request", "  verify_signed_request"),
         ("gonghui/collect/signing.py", "_find_device", "    device + user + unit query"),
         ("gonghui/collect/signing.py", "_check_signature", "    ECDSA P-256 verify"),
-        ("gonghui/collect/envelope.py", "open_envelope", "  open_envelope (RSA-OAEP + AES-GCM)"),
-        ("gonghui/collect/actions.py", "_record_union", "  collectable union query"),
-        ("gonghui/members/actions.py", "do_enrol_member", "  do_enrol_member"),
-        ("gonghui/accounts/scope.py", "held_roles", "    held_roles query"),
-        ("gonghui/members/validators.py", "check_resident_id", "    check_resident_id"),
-        ("gonghui/collect/actions.py", "do_log_device_upload", "  do_log_device_upload"),
-        ("gonghui/core/audit.py", "record_event", "  record_event (x2, both transactions)"),
-        ("gonghui/accounts/scope.py", "acting_unit_for", "    acting_unit_for query (x2)"),
+        ("gonghui/collect/actions.py", "do_store_uploads", "  do_store_uploads"),
+        ("gonghui/collect/envelope.py", "open_envelope", "    open_envelope (RSA-OAEP + AES-GCM)"),
+        ("gonghui/members/actions.py", "enrol_many", "    enrol_many"),
+        ("gonghui/accounts/scope.py", "held_roles", "      held_roles query"),
+        ("gonghui/members/validators.py", "check_resident_id", "      check_resident_id"),
+        ("gonghui/members/actions.py", "_load_people", "      persons, memberships, phones (3 queries)"),
+        ("gonghui/members/actions.py", "_write", "      bulk inserts + audit events"),
         ("django/db/backends/utils.py", "_execute", "all SQL statements (CursorWrapper._execute)"),
-        ("django/db/backends/base/base.py", "commit", "COMMIT (x2)"),
+        ("django/db/backends/base/base.py", "commit", "COMMIT"),
     ]
     by_function = {
         (filename, name): ct for (filename, _l, name), (_cc, _nc, _tt, ct, _c) in stats.stats.items()
     }  # type: ignore[attr-defined]
-    print(f"cProfile over {uploads} uploads ({1000 * total / uploads:.2f} ms per upload under the profiler):")
+    print(f"cProfile over {uploads} records ({1000 * total / uploads:.2f} ms per record under the profiler):")
     for suffix, name, label in wanted:
         ct = max((t for (f, n), t in by_function.items() if n == name and f.endswith(suffix)), default=0.0)
         print(f"  {1000 * ct / uploads:6.2f} ms  {100 * ct / total:5.1f}%  {label}")
@@ -913,7 +950,13 @@ def profile_in_process(fx: Fixture, numbering: Numbering, uploads: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
-    parser.add_argument("--count", type=int, default=5000, help="uploads per concurrency level")
+    parser.add_argument("--count", type=int, default=10000, help="records per concurrency level")
+    parser.add_argument(
+        "--batch",
+        type=int,
+        default=20,
+        help="records per signed request (1: the one-record endpoint)",
+    )
     parser.add_argument("--bare-count", type=int, default=5000, help="bare requests per concurrency level")
     parser.add_argument("--concurrency", default="4,8,16")
     parser.add_argument("--devices", type=int, default=16)
@@ -927,6 +970,8 @@ def main() -> None:
     )
     parser.add_argument("--py-spy", action="store_true", help="also sample gunicorn's workers with py-spy")
     args = parser.parse_args()
+    global BATCH_SIZE  # one knob, read by the request builders
+    BATCH_SIZE = max(1, min(args.batch, 50))
     levels = [int(c) for c in args.concurrency.split(",")]
 
     env = common_env(args.database_url, make_server_key())

@@ -1,8 +1,8 @@
 """Collector phones: register (officer), pair (phone), revoke (officer), and accept the phone's uploads.
 
-Each do_* that writes is one durable transaction with one audit event. do_accept_upload is the exception
-by design: it orchestrates verify -> do_enrol_member -> do_log_device_upload, and must not hold a
-transaction itself because do_enrol_member is durable on its own.
+Each do_* that writes is one durable transaction with one audit event. do_accept_uploads is the exception
+by design: it verifies the signature, then hands the batch to the one durable action that fits
+(do_store_uploads, or do_refuse_uploads for a revoked phone).
 """
 
 import base64
@@ -11,7 +11,7 @@ import datetime
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any, NoReturn
+from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -31,7 +31,7 @@ from gonghui.collect.queries import (
     collectable_unions,
     token_hash,
 )
-from gonghui.collect.schemas import RecordIn, UploadIn
+from gonghui.collect.schemas import RecordIn, UploadItem
 from gonghui.collect.signing import (
     CollectorInactive,
     DeviceRevoked,
@@ -42,8 +42,8 @@ from gonghui.collect.signing import (
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from gonghui.core.middleware import NulCharacter
-from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, do_enrol_member
-from gonghui.members.models import Channel, Membership
+from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, EnrolmentRequest, enrol_many
+from gonghui.members.models import Channel
 from gonghui.orgs.models import OrgUnit
 
 PAIRING_LIFETIME = datetime.timedelta(minutes=30)
@@ -91,8 +91,6 @@ class UnionNotAllowed(InvalidInput):
     default_message = _("This phone may not enrol members in the chosen union.")
 
 
-# A race with a concurrent upload of the same record: the phone must retry, not give the record up.
-RETRYABLE_CODES = frozenset({Conflict.code})
 ACCEPTED_MESSAGES = {
     "created": _("Received; the union will review the application."),
     "replayed": _("Received earlier; stored once."),
@@ -254,40 +252,108 @@ def do_revoke_device(
 
 
 @transaction.atomic(durable=True)
-def do_log_device_upload(
+def do_refuse_uploads(
     *,
     device: CollectorDevice,
-    client_uuid: uuid.UUID,
-    outcome: str,
-    code: str,
-    message: str = "",
-    membership: Membership | None = None,
+    client_uuids: list[uuid.UUID],
+    error: DomainError,
     now: datetime.datetime | None = None,
-) -> DeviceUpload:
-    """Keep what came of one upload, so the officer sees refused and rejected records. Acted by the
-    device on its collector's behalf, hence no acting_user parameter."""
+) -> list[DeviceUpload]:
+    """Log the records of a device that may no longer upload (revoked, collector inactive), so the
+    officer sees the attempt. Acted by the device on its collector's behalf, hence no acting_user."""
     now = now or timezone.now()
-    upload = DeviceUpload.objects.create(
-        device=device,
-        client_uuid=client_uuid,
-        received_at=now,
-        outcome=outcome,
-        code=code[:64],
-        message=message[:300],
-        membership=membership,
+    logged = DeviceUpload.objects.bulk_create(
+        DeviceUpload(
+            device=device,
+            client_uuid=client_uuid,
+            received_at=now,
+            outcome=DeviceUpload.Outcome.REFUSED,
+            code=error.code,
+            message=error.message[:300],
+        )
+        for client_uuid in client_uuids
     )
     record_event(
         acting_user=device.user,
-        event_type=f"collect_upload_{outcome.lower()}",
-        obj=upload,
-        unit=membership.union if membership is not None else device.unit,
-        details={"device_id": device.pk, "code": upload.code},
+        event_type="collect_upload_refused",
+        obj=device,
+        unit=device.unit,
+        details={"code": error.code, "records": len(logged)},
         now=now,
     )
-    return upload
+    return logged
 
 
-def _read_record(device: CollectorDevice, upload: UploadIn) -> RecordIn:
+@transaction.atomic(durable=True)
+def do_store_uploads(
+    *, device: CollectorDevice, uploads: list[UploadItem], now: datetime.datetime | None = None
+) -> list[UploadResult]:
+    """Open and enrol a batch of records from a phone whose signature was checked, in one transaction:
+    device, roles and unions are read once per batch and the enrolments written in bulk (enrol_many).
+    Each record gets its answer and a DeviceUpload row; the batch gets one audit event of its own besides
+    each enrolment's. A race with a concurrent copy of a record raises Conflict for the whole batch: the
+    phone keeps every record of it and sends them again."""
+    now = now or timezone.now()
+    answers: dict[int, DomainError] = {}
+    requests: dict[int, EnrolmentRequest] = {}
+    records = {}
+    for i, upload in enumerate(uploads):
+        try:
+            records[i] = _read_record(upload)
+        except DomainError as error:
+            answers[i] = error
+    wanted = {record.union_id for record in records.values()}
+    unions = {union.pk: union for union in collectable_unions(device).filter(pk__in=wanted)}
+    for i, record in records.items():
+        if record.union_id not in unions:
+            answers[i] = UnionNotAllowed(field="union")
+            continue
+        requests[i] = EnrolmentRequest(
+            union=unions[record.union_id],
+            data=EnrolmentData.from_form(record),
+            consent_given=record.consent,
+            client_uuid=uploads[i].record_uuid,
+        )
+    outcomes = enrol_many(
+        acting_user=device.user, channel=Channel.STAFF_MOBILE, requests=list(requests.values()), now=now
+    )
+    results: dict[int, EnrolmentOutcome | DomainError] = dict(answers)
+    results.update(zip(requests, outcomes, strict=True))
+    answered = [_answer(uploads[i].record_uuid, results[i]) for i in range(len(uploads))]
+    DeviceUpload.objects.bulk_create(
+        DeviceUpload(
+            device=device,
+            client_uuid=result.record_uuid,
+            received_at=now,
+            outcome=DeviceUpload.Outcome.ACCEPTED
+            if result.status == "accepted"
+            else DeviceUpload.Outcome.REJECTED,
+            code=result.code[:64],
+            message="" if result.status == "accepted" else result.message[:300],
+            membership_id=result.membership_id,
+        )
+        for result in answered
+    )
+    rejected = sorted(result.code for result in answered if result.status == "rejected")
+    record_event(
+        acting_user=device.user,
+        event_type="collect_uploads_stored",
+        obj=device,
+        unit=device.unit,
+        details={"accepted": len(answered) - len(rejected), "rejected": rejected},
+        now=now,
+    )
+    return answered
+
+
+def _answer(record_uuid: uuid.UUID, result: "EnrolmentOutcome | DomainError") -> UploadResult:
+    if isinstance(result, DomainError):
+        return UploadResult(record_uuid, "rejected", result.code, result.message)
+    message = str(ACCEPTED_MESSAGES.get(result.kind, ""))
+    return UploadResult(record_uuid, "accepted", result.kind, message, result.membership.pk)
+
+
+def _read_record(upload: UploadItem) -> RecordIn:
     envelope = Envelope(**upload.envelope.dict())
     plaintext = open_envelope(envelope, record_uuid=upload.record_uuid)
     try:
@@ -303,85 +369,33 @@ def _read_record(device: CollectorDevice, upload: UploadIn) -> RecordIn:
     return record
 
 
-def _record_union(device: CollectorDevice, union_id: int) -> OrgUnit:
-    union = collectable_unions(device).filter(pk=union_id).first()
-    if union is None:
-        raise UnionNotAllowed(field="union")
-    return union
-
-
-def _enrol(device: CollectorDevice, upload: UploadIn, now: datetime.datetime) -> EnrolmentOutcome:
-    record = _read_record(device, upload)
-    return do_enrol_member(
-        acting_user=device.user,
-        union=_record_union(device, record.union_id),
-        data=EnrolmentData.from_form(record),
-        channel=Channel.STAFF_MOBILE,
-        consent_given=record.consent,
-        client_uuid=upload.record_uuid,
-        now=now,
-    )
-
-
-def _refuse(
-    device: CollectorDevice, upload: UploadIn, error: DomainError, now: datetime.datetime
-) -> NoReturn:
-    do_log_device_upload(
-        device=device,
-        client_uuid=upload.record_uuid,
-        outcome=DeviceUpload.Outcome.REFUSED,
-        code=error.code,
-        message=error.message,
-        now=now,
-    )
-    raise error
-
-
-def do_accept_upload(
-    *, signed: SignedRequest, upload: UploadIn, now: datetime.datetime | None = None
-) -> UploadResult:
-    """One record from a phone: verify the signature, refuse a revoked device (logged), open the
-    envelope, enrol, log. Idempotent on the record's UUID: a record sent twice is stored once, and the
-    second answer repeats the first's membership.
+def do_accept_uploads(
+    *,
+    signed: SignedRequest,
+    device_id: uuid.UUID,
+    uploads: list[UploadItem],
+    now: datetime.datetime | None = None,
+) -> list[UploadResult]:
+    """Records from a phone (one, or a batch of its queue): verify the signature, refuse a revoked
+    device (logged), then do_store_uploads. Idempotent on each record's UUID: a record sent twice is
+    stored once, and the second answer repeats the first's membership.
 
     Device-level failures raise (4xx for the whole request). Record-level failures — a bad resident ID,
-    no consent — are a final "rejected" answer the phone shows next to the record. A race with a
-    concurrent copy of the same upload raises Conflict, so the phone keeps the record and retries.
+    no consent — are a final "rejected" answer the phone shows next to the record. Not a transaction
+    itself: it chooses which durable action records what happened.
     """
     now = now or timezone.now()
     device = verify_signed_request(signed, now=now)
-    if upload.device_id != device.public_id:
+    if device_id != device.public_id:
         raise SignatureInvalid()
+    refusal: DomainError | None = None
     if device.status == CollectorDevice.Status.REVOKED:
-        _refuse(device, upload, DeviceRevoked(), now)
-    if not device.user.is_active:
-        _refuse(device, upload, CollectorInactive(), now)
-    try:
-        outcome = _enrol(device, upload, now)
-    except DomainError as error:
-        if error.code in RETRYABLE_CODES:
-            raise
-        do_log_device_upload(
-            device=device,
-            client_uuid=upload.record_uuid,
-            outcome=DeviceUpload.Outcome.REJECTED,
-            code=error.code,
-            message=error.message,
-            now=now,
+        refusal = DeviceRevoked()
+    elif not device.user.is_active:
+        refusal = CollectorInactive()
+    if refusal is not None:
+        do_refuse_uploads(
+            device=device, client_uuids=[upload.record_uuid for upload in uploads], error=refusal, now=now
         )
-        return UploadResult(upload.record_uuid, "rejected", error.code, error.message)
-    do_log_device_upload(
-        device=device,
-        client_uuid=upload.record_uuid,
-        outcome=DeviceUpload.Outcome.ACCEPTED,
-        code=outcome.kind,
-        membership=outcome.membership,
-        now=now,
-    )
-    return UploadResult(
-        upload.record_uuid,
-        "accepted",
-        outcome.kind,
-        str(ACCEPTED_MESSAGES.get(outcome.kind, "")),
-        outcome.membership.pk,
-    )
+        raise refusal
+    return do_store_uploads(device=device, uploads=uploads, now=now)

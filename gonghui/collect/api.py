@@ -10,7 +10,14 @@ from ninja import Router
 from gonghui.collect import actions
 from gonghui.collect.access import access_signing_device
 from gonghui.collect.queries import get_device_config
-from gonghui.collect.schemas import DeviceConfigOut, PairIn, UploadIn, UploadOut
+from gonghui.collect.schemas import (
+    DeviceConfigOut,
+    PairIn,
+    UploadBatchIn,
+    UploadBatchOut,
+    UploadIn,
+    UploadOut,
+)
 from gonghui.collect.signing import HEADER_SERVER_TIME, SignedRequest
 from gonghui.core.api_support import ERRORS, ErrorOut
 from gonghui.core.errors import DomainError
@@ -54,6 +61,23 @@ def upload_record(request: HttpRequest, response: HttpResponse, payload: UploadI
     401/403 concern the device; 409 or a 5xx mean: keep the record and try again later."""
     _stamp(response)
     try:
-        return actions.do_accept_upload(signed=SignedRequest.from_http(request), upload=payload)
+        (result,) = actions.do_accept_uploads(
+            signed=SignedRequest.from_http(request), device_id=payload.device_id, uploads=[payload]
+        )
     except DomainError as error:
         return error.status, error.as_dict()
+    return result
+
+
+@router.post("/uploads/batch", auth=None, response={200: UploadBatchOut, **DEVICE_ERRORS})
+def upload_batch(request: HttpRequest, response: HttpResponse, payload: UploadBatchIn) -> Any:
+    """Signed: up to 50 queued records at once, answered one by one in the order sent, as /uploads
+    answers one. 401/403 concern the device; 409 or a 5xx mean: keep every record and try again later."""
+    _stamp(response)
+    try:
+        results = actions.do_accept_uploads(
+            signed=SignedRequest.from_http(request), device_id=payload.device_id, uploads=payload.uploads
+        )
+    except DomainError as error:
+        return error.status, error.as_dict()
+    return {"results": results}

@@ -47,12 +47,27 @@ class EnvelopeIn(Schema):
     ciphertext: str = Field(..., max_length=9000)
 
 
-class UploadIn(Schema):
-    device_id: uuid.UUID
+class UploadItem(Schema):
     record_uuid: uuid.UUID
     created_at: datetime.datetime
-    nonce: str = Field(..., min_length=8, max_length=64)
     envelope: EnvelopeIn
+
+
+class UploadIn(UploadItem):
+    """One record (POST /uploads)."""
+
+    device_id: uuid.UUID
+    nonce: str = Field(..., min_length=8, max_length=64)
+
+
+# A phone sends its queue in batches of at most this many records (POST /uploads/batch).
+MAX_BATCH = 50
+
+
+class UploadBatchIn(Schema):
+    device_id: uuid.UUID
+    nonce: str = Field(..., min_length=8, max_length=64)
+    uploads: list[UploadItem] = Field(..., min_length=1, max_length=MAX_BATCH)
 
 
 class UploadOut(Schema):
@@ -61,6 +76,10 @@ class UploadOut(Schema):
     code: str
     message: str
     membership_id: int | None = None
+
+
+class UploadBatchOut(Schema):
+    results: list[UploadOut]  # one per upload, in the order sent
 
 
 class RecordIn(Schema):

@@ -35,7 +35,7 @@ def _api_urls() -> dict[str, str]:
     return {
         "api_pair": reverse("api:pair_device"),
         "api_device": reverse("api:device_config"),
-        "api_uploads": reverse("api:upload_record"),
+        "api_batch": reverse("api:upload_batch"),
     }
 
 

@@ -30,7 +30,7 @@ def scrub(value: Any) -> Any:
     return value
 
 
-def record_event(
+def build_event(
     *,
     acting_user: "User | None",
     event_type: str,
@@ -41,6 +41,7 @@ def record_event(
     details: dict[str, Any] | None = None,
     now: Any = None,
 ) -> AuditEvent:
+    """The audit row, not yet saved: for actions that write one event per record in bulk."""
     details = scrub(details or {})
     fields = sorted(changed_fields)
     label = scrub(str(obj))[:200] if obj is not None else ""
@@ -50,7 +51,7 @@ def record_event(
 
         # From the roles already loaded for this user: no query on the hot path.
         acting_unit_id = acting_unit_id_for(acting_user, unit)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         created_at=now or timezone.now(),
         actor=acting_user if acting_user is not None and acting_user.pk else None,
         acting_unit_id=acting_unit_id,
@@ -62,3 +63,32 @@ def record_event(
         changed_fields=fields,
         details=details,
     )
+
+
+def record_event(
+    *,
+    acting_user: "User | None",
+    event_type: str,
+    obj: models.Model | None = None,
+    unit: "OrgUnit | None" = None,
+    acting_unit: "OrgUnit | None" = None,
+    changed_fields: Iterable[str] = (),
+    details: dict[str, Any] | None = None,
+    now: Any = None,
+) -> AuditEvent:
+    event = build_event(
+        acting_user=acting_user,
+        event_type=event_type,
+        obj=obj,
+        unit=unit,
+        acting_unit=acting_unit,
+        changed_fields=changed_fields,
+        details=details,
+        now=now,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def record_events(events: list[AuditEvent]) -> None:
+    AuditEvent.objects.bulk_create(events)

@@ -4,8 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 EVENT_LABELS = {
     "api_token_issued": _("API token issued"),
-    "collect_upload_accepted": _("Phone upload accepted"),
-    "collect_upload_rejected": _("Phone upload rejected"),
+    "collect_uploads_stored": _("Phone uploads stored"),
     "collect_upload_refused": _("Phone upload refused"),
     "collector_device_code_issued": _("Pairing code issued"),
     "collector_device_paired": _("Collector phone paired"),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.models import ROLE_RANK, Role
 from gonghui.accounts.scope import rank_at
-from gonghui.core.audit import record_event
+from gonghui.core.audit import build_event, record_event, record_events
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import blind_index
@@ -30,7 +30,7 @@ from gonghui.members.models import (
     PoliticalStatus,
     Transfer,
 )
-from gonghui.members.validators import WARNING_AREA_UNKNOWN, check_resident_id
+from gonghui.members.validators import WARNING_AREA_UNKNOWN, CheckedResidentId, check_resident_id
 from gonghui.orgs.models import OrgUnit
 
 RANK_ENROL = ROLE_RANK[Role.COLLECTOR]
@@ -171,15 +171,6 @@ def _compare_person(person: Person, data: EnrolmentData) -> tuple[list[str], lis
     return fillable, differs
 
 
-def _record_receipt(
-    client_uuid: uuid.UUID | None, membership: Membership, actor: Any, now: datetime.datetime
-) -> None:
-    if client_uuid is not None:
-        EnrolmentReceipt.objects.create(
-            client_uuid=client_uuid, membership=membership, collected_by=actor, received_at=now
-        )
-
-
 def _membership_fields(data: EnrolmentData) -> dict[str, Any]:
     return {
         "employer": data.employer,
@@ -187,6 +178,17 @@ def _membership_fields(data: EnrolmentData) -> dict[str, Any]:
         "employment_status": data.employment_status or EmploymentStatus.EMPLOYED,
         "worksite": data.worksite,
     }
+
+
+@dataclass
+class EnrolmentRequest:
+    """One record to enrol, as a form, a phone record or a roster row delivers it."""
+
+    union: OrgUnit
+    data: EnrolmentData
+    consent_given: bool
+    client_uuid: uuid.UUID | None = None
+    confirm_area_warning: bool = False
 
 
 @transaction.atomic(durable=True)
@@ -210,175 +212,325 @@ def do_enrol_member(
     - otherwise a new membership, ACTIVE when an officer enters it at the console or by import, PENDING
       (for review) from a phone or self-service.
     """
-    now = now or timezone.now()
-    actor = acting_user if getattr(acting_user, "pk", None) else None
+    request = EnrolmentRequest(union, data, consent_given, client_uuid, confirm_area_warning)
+    (result,) = enrol_many(acting_user=acting_user, channel=channel, requests=[request], now=now)
+    if isinstance(result, DomainError):
+        raise result
+    return result
+
+
+def enrol_many(
+    *,
+    acting_user: Any,
+    channel: str,
+    requests: list[EnrolmentRequest],
+    now: datetime.datetime | None = None,
+) -> list[EnrolmentOutcome | DomainError]:
+    """do_enrol_member's rules for a batch of records, one result per request in order.
+
+    Set-based: a few queries and one bulk insert per table for the whole batch, where one record at a
+    time costs a dozen statements each (a phone's queue arrives in batches; see docs/performance.md).
+    It runs inside the caller's durable transaction and writes one audit event per record. A record the
+    rules refuse comes back as its DomainError and leaves nothing behind, because every refusal is decided
+    before anything is written; a race with a concurrent enrolment of the same person or record raises
+    Conflict for the whole batch, which the caller retries.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("enrol_many must run inside the calling action's transaction")
     if channel not in Channel.values:
         raise InvalidInput(field="channel")
-    if channel != Channel.SELF_SERVICE and rank_at(acting_user, union) < RANK_ENROL:
-        raise Forbidden()
-    if (
-        union.kind not in (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
-        or union.status != OrgUnit.Status.ACTIVE
-    ):
-        raise NotAMemberUnion(field="union", name=union.name)
-    if not consent_given:
-        raise ConsentRequired(field="consent")
+    batch = _EnrolmentBatch(acting_user, channel, now or timezone.now())
+    return batch.run(requests)
 
-    if client_uuid is not None:
-        receipt = (
-            EnrolmentReceipt.objects.filter(client_uuid=client_uuid)
-            .select_related("membership__person", "membership__union")
-            .first()
+
+@dataclass
+class _Checked:
+    request: EnrolmentRequest
+    data: EnrolmentData
+    resident_id: CheckedResidentId
+    id_index: str
+    phone_index: str
+    warnings: list[str]
+
+
+class _EnrolmentBatch:
+    """Reads what the batch needs up front, decides each record in order against that state (updated as
+    it goes, so two records for one person in a batch behave as if sent one after the other), then
+    writes everything at once."""
+
+    def __init__(self, acting_user: Any, channel: str, now: datetime.datetime) -> None:
+        self.acting_user = acting_user
+        self.actor = acting_user if getattr(acting_user, "pk", None) else None
+        self.channel = channel
+        self.now = now
+        self.officer_present = channel in (Channel.CONSOLE, Channel.IMPORT)
+        self.receipts: dict[uuid.UUID, EnrolmentReceipt] = {}
+        self.persons: dict[str, Person] = {}  # by resident-ID blind index
+        self.held: dict[str, dict[str, Membership]] = {}  # index -> status (ACTIVE/PENDING) -> membership
+        self.phone_owners: dict[str, set[str]] = {}  # phone index -> resident-ID indexes
+        self.new_persons: list[Person] = []
+        self.changed_persons: dict[str, Person] = {}
+        self.new_memberships: list[Membership] = []
+        self.changed_memberships: dict[int, Membership] = {}
+        self.new_receipts: list[EnrolmentReceipt] = []
+        self.consents: list[Consent] = []
+        self.transfers: list[Transfer] = []
+        self.events: list[dict[str, Any]] = []
+
+    def run(self, requests: list[EnrolmentRequest]) -> list[EnrolmentOutcome | DomainError]:
+        results: list[EnrolmentOutcome | DomainError | None] = [None] * len(requests)
+        admitted = {}
+        for i, request in enumerate(requests):
+            try:
+                self._admit(request)
+            except DomainError as error:
+                results[i] = error
+            else:
+                admitted[i] = request
+        self._load_receipts([r.client_uuid for r in admitted.values() if r.client_uuid is not None])
+        checked: dict[int, _Checked] = {}
+        for i, request in admitted.items():
+            try:
+                replay = self._replay(request)
+                if replay is not None:
+                    results[i] = replay
+                else:
+                    checked[i] = self._check(request)
+            except DomainError as error:
+                results[i] = error
+        self._load_people(list(checked.values()))
+        for i, item in checked.items():
+            try:
+                results[i] = self._decide(item)
+            except DomainError as error:
+                results[i] = error
+        self._write()
+        return [result for result in results if result is not None]
+
+    # -- checks that need no stored state ---------------------------------------------------------------
+    def _admit(self, request: EnrolmentRequest) -> None:
+        union = request.union
+        if self.channel != Channel.SELF_SERVICE and rank_at(self.acting_user, union) < RANK_ENROL:
+            raise Forbidden()
+        if (
+            union.kind not in (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
+            or union.status != OrgUnit.Status.ACTIVE
+        ):
+            raise NotAMemberUnion(field="union", name=union.name)
+        if not request.consent_given:
+            raise ConsentRequired(field="consent")
+
+    def _check(self, request: EnrolmentRequest) -> _Checked:
+        checked = check_resident_id(request.data.resident_id)
+        data = _clean_form(request.data)
+        warnings = list(checked.warnings)
+        if WARNING_AREA_UNKNOWN in warnings and self.officer_present and not request.confirm_area_warning:
+            raise AreaCodeUnknown(field="resident_id")
+        return _Checked(
+            request=request,
+            data=data,
+            resident_id=checked,
+            id_index=blind_index(checked.number, purpose="resident_id"),
+            phone_index=blind_index(data.phone, purpose="phone") if data.phone else "",
+            warnings=warnings,
         )
-        if receipt is not None:
-            # Only the sender of a record may learn what became of it: a record id is not a search key.
-            if receipt.collected_by_id != (actor.pk if actor else None):
-                raise RecordIdTaken(field="client_uuid")
-            replayed = receipt.membership
-            record_event(
-                acting_user=actor, event_type="enrolment_replayed", obj=replayed, unit=replayed.union, now=now
+
+    # -- reads, once per batch --------------------------------------------------------------------------
+    def _load_receipts(self, client_uuids: list[uuid.UUID]) -> None:
+        if client_uuids:
+            found = EnrolmentReceipt.objects.filter(client_uuid__in=client_uuids).select_related(
+                "membership__person", "membership__union"
             )
-            return EnrolmentOutcome("replayed", replayed, warnings=list(replayed.warnings))
+            self.receipts = {receipt.client_uuid: receipt for receipt in found}
 
-    checked = check_resident_id(data.resident_id)
-    data = _clean_form(data)
-    warnings = list(checked.warnings)
-    officer_present = channel in (Channel.CONSOLE, Channel.IMPORT)
-    if WARNING_AREA_UNKNOWN in warnings and officer_present and not confirm_area_warning:
-        raise AreaCodeUnknown(field="resident_id")
-    id_index = blind_index(checked.number, purpose="resident_id")
-    if data.phone and (
-        Person.objects.filter(phone_index=blind_index(data.phone, purpose="phone"))
-        .exclude(resident_id_index=id_index)
-        .exists()
-    ):
-        warnings.append(WARNING_PHONE_SHARED)
+    def _load_people(self, items: list[_Checked]) -> None:
+        if not items:
+            return
+        id_indexes = {item.id_index for item in items}
+        persons = Person.objects.select_for_update().filter(resident_id_index__in=id_indexes)
+        self.persons = {person.resident_id_index: person for person in persons}
+        self.held = {index: {} for index in id_indexes}
+        if self.persons:
+            index_of = {person.pk: index for index, person in self.persons.items()}
+            memberships = Membership.objects.filter(
+                person_id__in=index_of, status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING]
+            ).select_related("union")
+            for membership in memberships:
+                membership.person = self.persons[index_of[membership.person_id]]
+                self.held[index_of[membership.person_id]][membership.status] = membership
+        phone_indexes = {item.phone_index for item in items if item.phone_index}
+        if phone_indexes:
+            owners = Person.objects.filter(phone_index__in=phone_indexes).values_list(
+                "phone_index", "resident_id_index"
+            )
+            for phone_index, id_index in owners:
+                self.phone_owners.setdefault(phone_index, set()).add(id_index)
 
-    person_changed: list[str] = []
-    person = Person.objects.select_for_update().filter(resident_id_index=id_index).first()
-    new_person = person is None
-    if person is None:
+    # -- the rules, one record at a time ----------------------------------------------------------------
+    def _replay(self, request: EnrolmentRequest) -> EnrolmentOutcome | None:
+        receipt = self.receipts.get(request.client_uuid) if request.client_uuid is not None else None
+        if receipt is None:
+            return None
+        # Only the sender of a record may learn what became of it: a record id is not a search key.
+        if receipt.collected_by_id != (self.actor.pk if self.actor else None):
+            raise RecordIdTaken(field="client_uuid")
+        replayed = receipt.membership
+        self._event("enrolment_replayed", replayed, replayed.union)
+        return EnrolmentOutcome("replayed", replayed, warnings=list(replayed.warnings))
+
+    def _decide(self, item: _Checked) -> EnrolmentOutcome:
+        request, data, union = item.request, item.data, item.request.union
+        replay = self._replay(request)  # the same record earlier in this batch
+        if replay is not None:
+            return replay
+        person = self.persons.get(item.id_index)
+        held = self.held[item.id_index]
+        active, pending = held.get(Membership.Status.ACTIVE), held.get(Membership.Status.PENDING)
+        if (
+            pending is not None
+            and pending.union_id != union.pk
+            and rank_at(self.acting_user, pending.union) < RANK_ENROL
+        ):
+            # The application waits in a union this actor cannot see: merging would write into it and
+            # tell the actor where it is. Say only that it cannot be handled here.
+            raise PendingElsewhere()
+
+        # Nothing below refuses the record: from here on it is planned for writing.
+        warnings = item.warnings
+        if item.phone_index and self.phone_owners.get(item.phone_index, set()) - {item.id_index}:
+            warnings.append(WARNING_PHONE_SHARED)
+        person_changed: list[str] = []
+        if person is None:
+            person = Person(
+                resident_id=item.resident_id.number,
+                birth_date=item.resident_id.birth_date,
+                gender=item.resident_id.gender,
+                created_at=self.now,
+                updated_at=self.now,
+                **{name: getattr(data, name) for name in PERSON_FIELDS},
+            )
+            self.persons[item.id_index] = person
+            self.new_persons.append(person)
+        else:
+            # Officers at the console or importing may complete a stored person; what arrives from a
+            # phone or a public QR form never changes a stored record, differences only go to the reviewer.
+            filled, differs = _compare_person(person, data)
+            if self.officer_present and filled:
+                for name in filled:
+                    setattr(person, name, getattr(data, name))
+                person.updated_at = self.now
+                if person.pk is not None:
+                    self.changed_persons[item.id_index] = person
+                person_changed = filled
+            warnings += differs + ([] if self.officer_present else [f"field_differs:{n}" for n in filled])
+        if item.phone_index:
+            self.phone_owners.setdefault(item.phone_index, set()).add(item.id_index)
+
+        if active is not None and active.union_id == union.pk:
+            self._receipt(request.client_uuid, active)
+            self._event("enrolment_already_member", active, union)
+            return EnrolmentOutcome("already_member", active, warnings=warnings)
+        if pending is not None:
+            pending.warnings = sorted(set(pending.warnings) | set(warnings))
+            for key, value in _membership_fields(data).items():
+                if not getattr(pending, key) and value:
+                    setattr(pending, key, value)
+            if pending.pk is not None:
+                self.changed_memberships[pending.pk] = pending
+            self._consent(pending)
+            self._receipt(request.client_uuid, pending)
+            self._event(
+                "enrolment_merged",
+                pending,
+                pending.union,
+                changed_fields=["warnings", "consents", *person_changed],
+                details={"channel": self.channel, "into_union_id": pending.union_id},
+            )
+            return EnrolmentOutcome("merged", pending, warnings=pending.warnings)
+
+        status = Membership.Status.PENDING
+        if active is None and self.officer_present and rank_at(self.acting_user, union) >= RANK_REVIEW:
+            status = Membership.Status.ACTIVE
+        membership = Membership(
+            person=person,
+            union=union,
+            status=status,
+            channel=self.channel,
+            applied_at=self.now,
+            joined_date=timezone.localdate(self.now) if status == Membership.Status.ACTIVE else None,
+            collected_by=self.actor,
+            client_uuid=request.client_uuid,
+            warnings=sorted(set(warnings)),
+            reviewed_by=self.actor if status == Membership.Status.ACTIVE else None,
+            reviewed_at=self.now if status == Membership.Status.ACTIVE else None,
+            **_membership_fields(data),
+        )
+        held[status] = membership
+        self.new_memberships.append(membership)
+        self._consent(membership)
+        self._receipt(request.client_uuid, membership)
+        transfer = None
+        if active is not None:
+            transfer = Transfer(
+                person=person,
+                from_membership=active,
+                to_membership=membership,
+                proposed_by=self.actor,
+                proposed_at=self.now,
+            )
+            self.transfers.append(transfer)
+        self._event(
+            "transfer_proposed" if transfer else "member_enrolled",
+            membership,
+            union,
+            changed_fields=[f.name for f in fields(EnrolmentData)] + person_changed,
+            details={"channel": self.channel, "status": status, "warnings": sorted(set(warnings))}
+            | ({"from_union_id": active.union_id} if active is not None else {}),
+        )
+        return EnrolmentOutcome(
+            "transfer_proposed" if transfer else "created", membership, transfer, warnings
+        )
+
+    # -- what the decisions write -----------------------------------------------------------------------
+    def _receipt(self, client_uuid: uuid.UUID | None, membership: Membership) -> None:
+        if client_uuid is not None:
+            receipt = EnrolmentReceipt(
+                client_uuid=client_uuid, membership=membership, collected_by=self.actor, received_at=self.now
+            )
+            self.receipts[client_uuid] = receipt
+            self.new_receipts.append(receipt)
+
+    def _consent(self, membership: Membership) -> None:
+        self.consents.append(
+            Consent(
+                membership=membership,
+                policy_version=settings.GONGHUI_PRIVACY_POLICY_VERSION,
+                consented_at=self.now,
+                channel=self.channel,
+                collected_by=self.actor,
+            )
+        )
+
+    def _event(self, event_type: str, obj: Membership, unit: OrgUnit, **extra: Any) -> None:
+        # Built after the inserts: the membership may not have its primary key yet.
+        self.events.append({"event_type": event_type, "obj": obj, "unit": unit, **extra})
+
+    def _write(self) -> None:
         try:
-            # No savepoint: a unique-key race is answered by rolling the whole action back.
-            with transaction.atomic(savepoint=False):
-                person = Person.objects.create(
-                    resident_id=checked.number,
-                    birth_date=checked.birth_date,
-                    gender=checked.gender,
-                    created_at=now,
-                    updated_at=now,
-                    **{name: getattr(data, name) for name in PERSON_FIELDS},
-                )
+            # No savepoints: a unique-key race (the same person or record saved by a concurrent request)
+            # is answered by rolling the caller's whole transaction back, and the caller retries.
+            Person.objects.bulk_create(self.new_persons)
+            for person in self.changed_persons.values():
+                person.save()
+            Membership.objects.bulk_create(self.new_memberships)
+            for membership in self.changed_memberships.values():
+                membership.save()
+            Consent.objects.bulk_create(self.consents)
+            EnrolmentReceipt.objects.bulk_create(self.new_receipts)
+            Transfer.objects.bulk_create(self.transfers)
         except IntegrityError:
             raise Conflict(_("The same person is being saved right now; try again in a moment.")) from None
-    else:
-        # Officers at the console or importing may complete a stored person; what arrives from a phone
-        # or a public QR form never changes a stored record, differences only go to the reviewer.
-        filled, differs = _compare_person(person, data)
-        if officer_present and filled:
-            for name in filled:
-                setattr(person, name, getattr(data, name))
-            person.updated_at = now
-            person.save()
-            person_changed = filled
-        warnings += differs + ([] if officer_present else [f"field_differs:{n}" for n in filled])
-
-    memberships = (
-        {}
-        if new_person
-        else {
-            m.status: m
-            for m in person.memberships.filter(status__in=["ACTIVE", "PENDING"]).select_related("union")
-        }
-    )
-    active, pending = memberships.get("ACTIVE"), memberships.get("PENDING")
-    if active is not None and active.union_id == union.pk:
-        _record_receipt(client_uuid, active, actor, now)
-        record_event(
-            acting_user=actor, event_type="enrolment_already_member", obj=active, unit=union, now=now
-        )
-        return EnrolmentOutcome("already_member", active, warnings=warnings)
-    if (
-        pending is not None
-        and pending.union_id != union.pk
-        and rank_at(acting_user, pending.union) < RANK_ENROL
-    ):
-        # The application waits in a union this actor cannot see: merging would write into it and
-        # tell the actor where it is. Say only that it cannot be handled here.
-        raise PendingElsewhere()
-    if pending is not None:
-        pending.warnings = sorted(set(pending.warnings) | set(warnings))
-        for key, value in _membership_fields(data).items():
-            if not getattr(pending, key) and value:
-                setattr(pending, key, value)
-        pending.save()
-        _record_consent(pending, channel, actor, now)
-        _record_receipt(client_uuid, pending, actor, now)
-        record_event(
-            acting_user=actor,
-            event_type="enrolment_merged",
-            obj=pending,
-            unit=pending.union,
-            changed_fields=["warnings", "consents", *person_changed],
-            details={"channel": channel, "into_union_id": pending.union_id},
-            now=now,
-        )
-        return EnrolmentOutcome("merged", pending, warnings=pending.warnings)
-
-    status = Membership.Status.PENDING
-    if active is None and officer_present and rank_at(acting_user, union) >= RANK_REVIEW:
-        status = Membership.Status.ACTIVE
-    try:
-        with transaction.atomic(savepoint=False):
-            membership = Membership.objects.create(
-                person=person,
-                union=union,
-                status=status,
-                channel=channel,
-                applied_at=now,
-                joined_date=timezone.localdate(now) if status == Membership.Status.ACTIVE else None,
-                collected_by=actor,
-                client_uuid=client_uuid,
-                warnings=sorted(set(warnings)),
-                reviewed_by=actor if status == Membership.Status.ACTIVE else None,
-                reviewed_at=now if status == Membership.Status.ACTIVE else None,
-                **_membership_fields(data),
-            )
-    except IntegrityError:
-        # A concurrent upload of the same record won the race; the caller may simply retry.
-        raise Conflict(_("The same application is being saved right now; try again in a moment.")) from None
-    _record_consent(membership, channel, actor, now)
-    _record_receipt(client_uuid, membership, actor, now)
-    transfer = None
-    if active is not None:
-        transfer = Transfer.objects.create(
-            person=person,
-            from_membership=active,
-            to_membership=membership,
-            proposed_by=actor,
-            proposed_at=now,
-        )
-    record_event(
-        acting_user=actor,
-        event_type="transfer_proposed" if transfer else "member_enrolled",
-        obj=membership,
-        unit=union,
-        changed_fields=[f.name for f in fields(EnrolmentData)] + person_changed,
-        details={"channel": channel, "status": status, "warnings": sorted(set(warnings))}
-        | ({"from_union_id": active.union_id} if active is not None else {}),
-        now=now,
-    )
-    return EnrolmentOutcome("transfer_proposed" if transfer else "created", membership, transfer, warnings)
-
-
-def _record_consent(membership: Membership, channel: str, actor: Any, now: datetime.datetime) -> None:
-    Consent.objects.create(
-        membership=membership,
-        policy_version=settings.GONGHUI_PRIVACY_POLICY_VERSION,
-        consented_at=now,
-        channel=channel,
-        collected_by=actor,
-    )
+        record_events([build_event(acting_user=self.actor, now=self.now, **event) for event in self.events])
 
 
 def _require_reviewer(acting_user: Any, union: OrgUnit) -> None:

@@ -24,6 +24,7 @@ from gonghui.collect.keys import server_key
 from gonghui.collect.models import CollectorDevice
 
 UPLOADS = "/api/v1/collect/uploads"
+BATCH = "/api/v1/collect/uploads/batch"
 DEVICE = "/api/v1/collect/device"
 PAIR = "/api/v1/collect/pair"
 
@@ -111,6 +112,14 @@ class Phone:
         payload.update(outer)
         return json.dumps(payload, ensure_ascii=False).encode()
 
+    def batch_body(self, records: list[dict[str, Any]]) -> bytes:
+        uploads = [
+            {"record_uuid": r["record_uuid"], "created_at": r["collected_at"], "envelope": self.seal(r)}
+            for r in records
+        ]
+        payload = {"device_id": self.device_id, "nonce": b64(os.urandom(16)), "uploads": uploads}
+        return json.dumps(payload, ensure_ascii=False).encode()
+
     def sign(self, method: str, path: str, body: bytes, *, timestamp: int | None = None) -> dict[str, str]:
         stamp = str(timestamp if timestamp is not None else int(time.time()))
         canonical = f"{method}\n{path}\n{stamp}\n{hashlib.sha256(body).hexdigest()}".encode()
@@ -131,6 +140,11 @@ class Phone:
 
     def send(self, record: dict[str, Any]) -> Any:
         return self.post(self.upload_body(record))
+
+    def send_batch(self, records: list[dict[str, Any]], *, body: bytes | None = None) -> Any:
+        body = body if body is not None else self.batch_body(records)
+        signed = self.sign("POST", BATCH, body)
+        return self.client.post(BATCH, body, content_type="application/json", **signed)  # type: ignore[arg-type]
 
     def fetch_config(self, *, timestamp: int | None = None) -> Any:
         return self.client.get(DEVICE, **self.sign("GET", DEVICE, b"", timestamp=timestamp))  # type: ignore[arg-type]

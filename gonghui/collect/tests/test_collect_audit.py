@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from gonghui.collect import actions
+from gonghui.collect.signing import DeviceRevoked
 from gonghui.collect.tests.phone import Phone, paired_phone, record_for
 from gonghui.core.models import AuditEvent
 
@@ -37,15 +38,15 @@ def _actions(p):  # type: ignore[no-untyped-def]
         "revoke": lambda: with_device(
             lambda code: actions.do_revoke_device(acting_user=p.tongzhou_officer, device=code.device)
         ),
-        "log_upload": lambda: with_device(
-            lambda code: actions.do_log_device_upload(
-                device=code.device, client_uuid=uuid.uuid4(), outcome="REJECTED", code="resident_id_checksum"
+        "refuse_uploads": lambda: with_device(
+            lambda code: actions.do_refuse_uploads(
+                device=code.device, client_uuids=[uuid.uuid4(), uuid.uuid4()], error=DeviceRevoked()
             )
         ),
     }
 
 
-@pytest.mark.parametrize("name", ["register", "issue_code", "pair", "revoke", "log_upload"])
+@pytest.mark.parametrize("name", ["register", "issue_code", "pair", "revoke", "refuse_uploads"])
 def test_it_writes_exactly_one_audit_event_per_action(personas, name):
     action = _actions(personas)[name]()  # prepares what the action needs (its own audit rows come first)
     before = AuditEvent.objects.count()
@@ -60,7 +61,7 @@ def test_it_writes_the_enrolment_and_the_upload_log_for_an_upload(personas):
     events = list(AuditEvent.objects.order_by("pk")[before:].values_list("event_type", "actor_id"))
     assert events == [
         ("member_enrolled", personas.collector.pk),
-        ("collect_upload_accepted", personas.collector.pk),
+        ("collect_uploads_stored", personas.collector.pk),
     ]
 
 
@@ -81,6 +82,5 @@ def test_it_covers_every_collect_action():
     found = {name for name, _ in inspect.getmembers(actions, inspect.isfunction) if name.startswith("do_")}
     assert found == {
         "do_register_device", "do_issue_pairing_code", "do_pair_device", "do_revoke_device",
-        "do_log_device_upload", "do_accept_upload",
-        "do_enrol_member",  # imported: do_accept_upload calls it, its audit is tested in members
+        "do_refuse_uploads", "do_store_uploads", "do_accept_uploads",
     }  # fmt: skip

@@ -16,7 +16,7 @@ def test_it_serves_the_app_page_without_a_sign_in(db):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'rel="manifest" href="/collect/manifest.webmanifest"' in html
-    assert 'data-sw="/collect/sw.js"' in html and 'data-api-uploads="/api/v1/collect/uploads"' in html
+    assert 'data-sw="/collect/sw.js"' in html and 'data-api-batch="/api/v1/collect/uploads/batch"' in html
     strings = json.loads(re.search(r'id="collect-strings"[^>]*>(.*?)</script>', html, re.S).group(1))  # type: ignore[union-attr]
     assert strings["pending"] == "待发送" and strings["rejected"] == "未通过"
     assert "保存到本机" in html

@@ -249,7 +249,7 @@ def test_it_covers_every_action_module_function():
         "do_create_join_link", "do_regenerate_join_link", "do_revoke_join_link", "do_send_join_code",
         "do_verify_join_code",
         "do_register_device", "do_issue_pairing_code", "do_pair_device", "do_revoke_device",
-        "do_log_device_upload", "do_accept_upload",
+        "do_refuse_uploads", "do_store_uploads", "do_accept_uploads",
     }  # fmt: skip
     assert found == tested
 

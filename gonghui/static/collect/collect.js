@@ -17,6 +17,8 @@
   const RETRY_FIRST_MS = 2000;
   const RETRY_MAX_MS = 60000;
   const REQUEST_TIMEOUT_MS = 20000;
+  // Records per signed request: one transaction on the server; well under its limit of 50.
+  const BATCH_SIZE = 20;
   const body = document.body;
   const T = JSON.parse(document.getElementById("collect-strings").textContent);
   const encoder = new TextEncoder();
@@ -292,36 +294,48 @@
       }
     }
 
-    // Send one record. True: carry on with the next; false: stop this round (network or device problem).
-    async function sendRecord(record, retried) {
+    // Send a batch of queued records in one signed request. True: carry on with the next batch; false:
+    // stop this round (network or device problem). The server answers each record; a 409 or 5xx stores
+    // nothing of the batch, so every record of it stays pending and is sent again.
+    async function sendBatch(records, retried) {
       const payload = JSON.stringify({
         device_id: state.device.deviceId,
-        record_uuid: record.uuid,
-        created_at: record.createdAt,
         nonce: toBase64(crypto.getRandomValues(new Uint8Array(16))),
-        envelope: record.envelope,
+        uploads: records.map((record) => ({
+          record_uuid: record.uuid, created_at: record.createdAt, envelope: record.envelope,
+        })),
       });
+      const noteOnAll = async (message) => {
+        for (const record of records) {
+          record.message = message;
+          await saveRecord(state.db, record);
+        }
+      };
       let response;
       try {
-        response = await signedFetch(state.device, "POST", body.dataset.apiUploads, payload);
+        response = await signedFetch(state.device, "POST", body.dataset.apiBatch, payload);
       } catch (error) {
-        // Timed out or no network: the server may or may not have stored it. Re-sending is safe, since
+        // Timed out or no network: the server may or may not have stored them. Re-sending is safe, since
         // the server keeps each record UUID once.
-        record.message = T.networkError;
-        await saveRecord(state.db, record);
+        await noteOnAll(T.networkError);
         return false;
       }
       noteServerClock(response);
       const data = await response.json().catch(() => ({}));
-      if (response.status === 200) {
-        Object.assign(record, {
-          status: data.status === "accepted" ? "sent" : "rejected", code: data.code, message: data.message || "",
-        });
-        await saveRecord(state.db, record);
+      if (response.status === 200 && Array.isArray(data.results)) {
+        const byUuid = new Map(data.results.map((result) => [result.record_uuid, result]));
+        for (const record of records) {
+          const result = byUuid.get(record.uuid);
+          if (!result) continue;
+          Object.assign(record, {
+            status: result.status === "accepted" ? "sent" : "rejected", code: result.code, message: result.message || "",
+          });
+          await saveRecord(state.db, record);
+        }
         return true;
       }
       if (response.status === 401 && data.code === "request_expired" && !retried) {
-        return sendRecord(record, true);
+        return sendBatch(records, true);
       }
       if (response.status === 403) {
         state.device.status = "REVOKED";
@@ -336,13 +350,14 @@
         return false;
       }
       if (response.status === 409 || response.status === 429 || response.status >= 500) {
-        record.message = T.retryLater;
-        await saveRecord(state.db, record);
+        await noteOnAll(T.retryLater);
         return false;
       }
       // Any other 4xx is the server's final word on this request: show it, never resend it blindly.
-      Object.assign(record, { status: "rejected", code: data.code || String(response.status), message: data.message || "" });
-      await saveRecord(state.db, record);
+      for (const record of records) {
+        Object.assign(record, { status: "rejected", code: data.code || String(response.status), message: data.message || "" });
+        await saveRecord(state.db, record);
+      }
       return true;
     }
 
@@ -356,8 +371,8 @@
         const pending = state.records
           .filter((r) => r.status === "pending")
           .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-        for (const record of pending) {
-          if (!(await sendRecord(record, false))) break;
+        for (let start = 0; start < pending.length; start += BATCH_SIZE) {
+          if (!(await sendBatch(pending.slice(start, start + BATCH_SIZE), false))) break;
         }
         if (state.device.status !== "REVOKED") await refreshConfig();
       } finally {

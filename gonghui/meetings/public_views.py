@@ -49,7 +49,9 @@ def check_in(request: HttpRequest, token: str) -> HttpResponse:
         anonymous = request.POST.get("action") == "anonymous"
         if not anonymous and not form.cleaned_data["name"]:
             form.add_error("name", actions.CheckInNameRequired.default_message)
-            return render(request, "meetings/public/check_in.html", {"meeting": meeting, "form": form}, status=400)
+            return render(
+                request, "meetings/public/check_in.html", {"meeting": meeting, "form": form}, status=400
+            )
         try:
             check_ip_rate(client_ip(request), bucket="meeting-check-in", limit=IP_CHECK_IN_LIMIT)
             actions.do_check_in(
@@ -63,7 +65,12 @@ def check_in(request: HttpRequest, token: str) -> HttpResponse:
         else:
             request.session[_session_key(meeting, "checked_in")] = True
             return redirect("meetings_public:welcome", token=meeting.public_token)
-    return render(request, "meetings/public/check_in.html", {"meeting": meeting, "form": form})
+    return render(
+        request,
+        "meetings/public/check_in.html",
+        {"meeting": meeting, "form": form},
+        status=400 if form.errors else 200,
+    )
 
 
 def _apply(form: Any, error: DomainError) -> None:
@@ -187,4 +194,5 @@ def host(request: HttpRequest, token: str) -> HttpResponse:
             "total": queries.check_in_total(meeting),
             "recent": recent,
         },
+        status=400 if form.errors else 200,
     )

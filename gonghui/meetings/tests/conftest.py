@@ -27,7 +27,9 @@ def worker_survey(personas: Personas, owner_code: str = "BJ-TZ") -> Questionnair
     )
 
 
-def plan_worker_meeting(personas: Personas, *, questionnaire: Questionnaire | None = None, **changes: object) -> Meeting:
+def plan_worker_meeting(
+    personas: Personas, *, questionnaire: Questionnaire | None = None, **changes: object
+) -> Meeting:
     data = MeetingData(
         kind=MeetingKind.WORKER,
         title="云锐大厅职工沟通会",

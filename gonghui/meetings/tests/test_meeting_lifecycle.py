@@ -34,7 +34,11 @@ def test_it_refuses_an_address_meeting_without_an_address(personas):
 def test_it_refuses_an_enterprise_meeting_without_an_enterprise(personas):
     with pytest.raises(actions.EnterpriseMeetingNeedsEnterprise):
         plan_worker_meeting(
-            personas, kind=MeetingKind.ENTERPRISE, place_kind=PlaceKind.ADDRESS, enterprise=None, address="会议室"
+            personas,
+            kind=MeetingKind.ENTERPRISE,
+            place_kind=PlaceKind.ADDRESS,
+            enterprise=None,
+            address="会议室",
         )
 
 
@@ -69,7 +73,9 @@ def test_the_database_refuses_a_closed_meeting_without_outcomes(personas):
 def test_it_holds_then_closes_with_outcomes_and_follow_ups(personas):
     meeting = plan_worker_meeting(personas)
     with pytest.raises(actions.MeetingNotHeld):
-        actions.do_close_meeting(acting_user=personas.tongzhou_officer, meeting=meeting, outcome=MeetingOutcome())
+        actions.do_close_meeting(
+            acting_user=personas.tongzhou_officer, meeting=meeting, outcome=MeetingOutcome()
+        )
     actions.do_hold_meeting(acting_user=personas.tongzhou_officer, meeting=meeting)
     actions.do_check_in(meeting=meeting, source=CheckIn.Source.HOST, head_count=12)
     actions.do_issue_host_link(acting_user=personas.tongzhou_officer, meeting=meeting)
@@ -116,7 +122,9 @@ def test_it_refuses_a_follow_up_without_owner(personas):
         actions.do_close_meeting(
             acting_user=personas.tongzhou_officer,
             meeting=meeting,
-            outcome=MeetingOutcome(attendance=3, follow_ups=[FollowUpData("回访", " ", datetime.date(2026, 6, 1))]),
+            outcome=MeetingOutcome(
+                attendance=3, follow_ups=[FollowUpData("回访", " ", datetime.date(2026, 6, 1))]
+            ),
         )
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.HELD and not FollowUp.objects.exists()
@@ -135,7 +143,9 @@ def _series_data(personas):
 
 
 def test_it_plans_a_weekly_series_and_edits_one_or_the_rest(personas):
-    series = actions.do_plan_meeting_series(acting_user=personas.luyuan_officer, data=_series_data(personas), count=4)
+    series = actions.do_plan_meeting_series(
+        acting_user=personas.luyuan_officer, data=_series_data(personas), count=4
+    )
     meetings = list(series.meetings.order_by("starts_at"))
     assert [m.starts_at for m in meetings] == [START + datetime.timedelta(weeks=w) for w in range(4)]
     assert len({m.public_token for m in meetings}) == 4
@@ -155,7 +165,9 @@ def test_it_plans_a_weekly_series_and_edits_one_or_the_rest(personas):
     data.address = "周转房项目三标段工地"
     data.starts_at = second.starts_at + datetime.timedelta(hours=1)
     data.ends_at = data.starts_at + datetime.timedelta(hours=2)
-    actions.do_update_meeting(acting_user=personas.luyuan_officer, meeting=second, data=data, rest_of_series=True)
+    actions.do_update_meeting(
+        acting_user=personas.luyuan_officer, meeting=second, data=data, rest_of_series=True
+    )
     second, third, fourth = (Meeting.objects.get(pk=m.pk) for m in (second, third, fourth))
     assert second.title == fourth.title == "潞源街道职工沟通会（新地点）"
     assert fourth.address == "周转房项目三标段工地"
@@ -166,7 +178,9 @@ def test_it_plans_a_weekly_series_and_edits_one_or_the_rest(personas):
 
 def test_it_refuses_a_series_of_one(personas):
     with pytest.raises(actions.SeriesLength):
-        actions.do_plan_meeting_series(acting_user=personas.luyuan_officer, data=_series_data(personas), count=1)
+        actions.do_plan_meeting_series(
+            acting_user=personas.luyuan_officer, data=_series_data(personas), count=1
+        )
 
 
 def test_it_lists_overdue_meetings_held_but_not_closed(personas):
@@ -188,4 +202,6 @@ def test_the_calendar_puts_meetings_on_their_local_day(personas):
     days = {d.date: d.meetings for week in weeks for d in week}
     assert days[datetime.date(2026, 5, 29)] == [meeting]
     assert weeks[0][0].date.weekday() == 0
-    assert queries.month_calendar(acting_user=personas.haidian_officer, year=2026, month=5)[4][4].meetings == []
+    assert (
+        queries.month_calendar(acting_user=personas.haidian_officer, year=2026, month=5)[4][4].meetings == []
+    )

@@ -2,7 +2,13 @@
 
 import datetime
 
+from stdnum.cn import ric
+
 from gonghui.enterprises.actions import do_record_intent_letter
+from gonghui.meetings import actions, queries
+from gonghui.meetings.actions import MeetingOutcome
+from gonghui.meetings.models import CheckIn, ResponseChannel
+from gonghui.meetings.tests.conftest import START, plan_enterprise_meeting, plan_worker_meeting, worker_survey
 from gonghui.members.actions import (
     EnrolmentData,
     do_approve_membership,
@@ -11,16 +17,10 @@ from gonghui.members.actions import (
 )
 from gonghui.members.join import do_create_join_link
 from gonghui.members.models import Channel, Membership
-from gonghui.meetings import actions, queries
-from gonghui.meetings.actions import MeetingOutcome
-from gonghui.meetings.models import CheckIn, ResponseChannel
-from gonghui.meetings.tests.conftest import START, plan_enterprise_meeting, plan_worker_meeting, worker_survey
-
-# Valid fictional IDs (Tongzhou area code, checksummed).
-from stdnum.cn import ric
 
 
 def _rid(n: int) -> str:
+    """Valid fictional IDs: 通州's area code, born 1999, checksummed."""
     body = f"11011219990101{n:03d}"
     return body + ric.calc_check_digit(body + "0")
 

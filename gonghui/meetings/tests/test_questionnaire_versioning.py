@@ -159,7 +159,7 @@ def test_a_street_uses_its_districts_questionnaire_but_cannot_edit_it(personas):
 def test_the_shipped_templates_are_valid_and_the_ten_questions_are_ten(personas):
     from gonghui.meetings.catalogue import TEMPLATES
 
-    for key, (title, _description, _kind, specs) in TEMPLATES.items():
+    for _key, (title, _description, _kind, specs) in TEMPLATES.items():
         actions.clean_questions(list(specs))
         assert title
     assert len(TEMPLATES["establishment_ten"][3]) == 10

@@ -58,6 +58,7 @@ EVENT_LABELS = {
     "meeting_follow_up_done": _("Meeting follow-up done"),
     "meeting_held": _("Meeting held"),
     "meeting_host_link_issued": _("Meeting host link issued"),
+    "meeting_memberships_attributed": _("Applications attributed to a meeting"),
     "meeting_planned": _("Meeting planned"),
     "meeting_series_planned": _("Weekly meeting series planned"),
     "meeting_updated": _("Meeting updated"),

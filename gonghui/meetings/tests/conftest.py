@@ -66,3 +66,15 @@ def plan_enterprise_meeting(personas: Personas) -> Meeting:
 @pytest.fixture
 def now() -> datetime.datetime:
     return timezone.now()
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    # Letter-of-intent scans land in a temporary directory, not the developer's var/media.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }

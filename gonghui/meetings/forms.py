@@ -183,7 +183,7 @@ class CloseForm(forms.Form):
 
 
 class StaffCheckInForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     head_count = forms.IntegerField(
         label=_("Head count (without details)"), min_value=1, max_value=500, initial=1
@@ -271,12 +271,12 @@ class QuestionForm(forms.Form):
 class CheckInForm(forms.Form):
     """The worker's own phone: name and phone (or nothing, to be counted anonymously)."""
 
-    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
 
 
 class HostCheckInForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50, required=False)
+    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     head_count = forms.IntegerField(
         label=_("Or a head count without details"), min_value=1, max_value=500, required=False

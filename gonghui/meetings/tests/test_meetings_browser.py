@@ -1,0 +1,159 @@
+"""In a real Chromium on a phone (390x844): a worker checks in by the meeting's QR code, answers the
+questionnaire (with a show-if question) and joins the union; the host's link counts the check-in; the
+officer sees the funnel and the charts on a PC. Screenshots: artifacts/screenshots/meeting-*.png."""
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from gonghui.core.tests import test_browser as kit
+from gonghui.meetings import actions
+from gonghui.meetings.models import CheckIn, Meeting, Response
+from gonghui.meetings.tests.conftest import plan_worker_meeting, worker_survey
+from gonghui.members.join import do_create_join_link
+from gonghui.members.models import Membership
+from gonghui.members.tests.test_join_browser import PHONE, RID, latest_code
+
+browser = kit.browser
+open_tab = kit.open_tab
+
+
+def forget_expected_400(tab: kit.Tab, path: str) -> None:
+    """A refused form answers 400 on purpose; anything else in the problems list still fails the test."""
+    expected = [p for p in tab.problems if "400" in p and path in p]
+    assert expected, tab.problems
+    tab.problems[:] = [p for p in tab.problems if p not in expected]
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_checks_in_answers_and_joins_on_a_phone_and_the_host_link_counts(
+    live_server, personas, open_tab, settings
+):
+    settings.GONGHUI_2FA_REQUIRED = False
+    survey = worker_survey(personas)
+    start = timezone.now().replace(microsecond=0)
+    meeting = plan_worker_meeting(
+        personas, questionnaire=survey, starts_at=start, ends_at=start + timezone.timedelta(hours=3)
+    )
+    link = do_create_join_link(
+        acting_user=personas.chair, union=personas.unit("BJ-TZ-YS-YR"), label="大厅沟通会", meeting=meeting
+    )
+    meeting, host_token = actions.do_issue_host_link(acting_user=personas.tongzhou_officer, meeting=meeting)
+
+    # The worker scans the check-in code on the poster.
+    tab = open_tab("phone")
+    page = tab.page
+    page.goto(f"{live_server.url}/m/{meeting.public_token}/")
+    expect(page.get_by_role("heading", name="签到")).to_be_visible()
+    expect(page.get_by_text("云锐大厅职工沟通会")).to_be_visible()
+    tab.assert_glyphs_render()
+    tab.assert_fits_the_screen()
+    tab.screenshot("meeting-check-in-phone")
+    page.get_by_label("姓名").fill("李春贵")
+    page.get_by_label("手机号码").fill("1381234")
+    tab.press(page.get_by_role("button", name="签到", exact=True))
+    expect(page.locator(".has-error")).to_contain_text("手机号")
+    tab.screenshot("meeting-check-in-bad-phone-phone")
+    forget_expected_400(tab, f"/m/{meeting.public_token}/")
+    page.get_by_label("手机号码").fill(PHONE)
+    tab.press(page.get_by_role("button", name="签到", exact=True))
+    expect(page.get_by_role("heading", name="签到成功")).to_be_visible()
+    tab.assert_fits_the_screen()
+    tab.screenshot("meeting-welcome-phone")
+
+    # The questionnaire: question 2 shows only once question 1 is answered "否".
+    tab.press(page.get_by_role("link", name="填写问卷"))
+    expect(page.get_by_role("heading", name="职工需求调查")).to_be_visible()
+    second = page.locator("fieldset.q").nth(1)
+    expect(second).to_be_hidden()
+    page.get_by_label("否").first.check()
+    expect(second).to_be_visible()
+    second.get_by_label("愿意，今天就办理").check()
+    page.get_by_label("医疗互助与二次报销").check()
+    page.get_by_label("技能培训").check()
+    tab.screenshot("meeting-survey-phone")
+    # The required rating left out: said in Chinese, nothing lost.
+    tab.press(page.get_by_role("button", name="提交问卷"))
+    expect(page.locator(".q.has-error")).to_contain_text("请回答此题")
+    expect(page.get_by_label("技能培训")).to_be_checked()
+    tab.assert_fits_the_screen()
+    forget_expected_400(tab, f"/m/{meeting.public_token}/survey/")
+    page.locator("fieldset.q").nth(5).get_by_label("5").check()
+    tab.press(page.get_by_role("button", name="提交问卷"))
+    expect(page.get_by_role("heading", name="感谢参与")).to_be_visible()
+    tab.screenshot("meeting-thanks-phone")
+
+    # And joins through the meeting's own join code.
+    tab.press(page.get_by_role("link", name="加入工会 · 北京云锐国际文化传媒有限公司工会"))
+    expect(page).to_have_url(f"{live_server.url}/join/{link.token}/")
+    page.get_by_label("姓名").fill("李春贵")
+    page.get_by_label("手机号码").fill(PHONE)
+    asked_at = timezone.now()
+    tab.press(page.get_by_role("button", name="获取验证码"))
+    expect(page.get_by_role("status")).to_contain_text("验证码已发送")
+    page.get_by_label("短信验证码").fill(latest_code(asked_at))
+    page.get_by_label("公民身份号码").fill(RID)
+    page.get_by_label("我已阅读并同意个人信息保护告知").check()
+    tab.press(page.get_by_role("button", name="提交申请", exact=True).last)
+    expect(page.get_by_role("heading", name="申请已提交")).to_be_visible()
+    tab.screenshot("meeting-joined-phone")
+    tab.assert_nothing_broke()
+
+    membership = Membership.objects.get()
+    assert membership.meeting == meeting and membership.status == Membership.Status.PENDING
+    response = Response.objects.get()
+    assert response.meeting == meeting and response.answers.count() == 4
+    assert CheckIn.objects.get().phone == PHONE
+
+    # The host, with the link and no account, sees the worker counted and adds a group.
+    host = open_tab("phone")
+    host.page.goto(f"{live_server.url}/m/host/{host_token}/")
+    expect(host.page.locator("#host-total")).to_have_text("1")
+    expect(host.page.get_by_text("138****5678")).to_be_visible()
+    host.page.get_by_label("或只登记人数（不留信息）").fill("5")
+    host.press(host.page.get_by_role("button", name="签到", exact=True))
+    expect(host.page.locator("#host-total")).to_have_text("6")
+    host.assert_fits_the_screen()
+    host.screenshot("meeting-host-phone")
+    host.assert_nothing_broke()
+
+    # The officer on a PC: the meeting's funnel, the results chart, the poster.
+    desk = open_tab("desktop")
+    kit.log_in(desk, live_server.url, "tongzhou")
+    expect(desk.page).to_have_url(f"{live_server.url}/")
+    desk.follow_nav("沟通会")
+    expect(desk.page.get_by_role("heading", name="双沟通会")).to_be_visible()
+    desk.press(desk.page.get_by_role("link", name="云锐大厅职工沟通会"))
+    expect(desk.page.locator("#check-in-total")).to_have_text("6")
+    for stage, count in [("attended", "6"), ("answered", "1"), ("applied", "1"), ("approved", "0")]:
+        expect(desk.page.locator(f'tr[data-stage="{stage}"] td').last).to_have_text(count)
+    expect(desk.page.locator("[data-chart=funnel] svg")).to_be_visible()
+    desk.screenshot("meeting-detail-desktop")
+    desk.page.goto(f"{live_server.url}/meetings/{meeting.pk}/results/")
+    expect(desk.page.locator("#response-count")).to_contain_text("1")
+    expect(desk.page.locator(".qchart svg").first).to_be_visible()
+    desk.screenshot("meeting-results-desktop")
+    desk.page.goto(f"{live_server.url}/meetings/{meeting.pk}/poster/")
+    expect(desk.page.locator(".mposter figure svg")).to_have_count(3)
+    desk.page.emulate_media(media="print")
+    expect(desk.page.locator(".topbar")).to_be_hidden()
+    desk.screenshot("meeting-poster-print")
+    desk.page.emulate_media(media="screen")
+    desk.page.goto(f"{live_server.url}/meetings/funnel/")
+    expect(desk.page.locator('tr[data-stage="attended"] td').last).to_have_text("6")
+    desk.screenshot("meeting-funnel-desktop")
+    desk.page.goto(f"{live_server.url}/meetings/calendar/?month={start:%Y-%m}")
+    expect(desk.page.locator(".cal a.m")).to_have_count(1)
+    desk.screenshot("meeting-calendar-desktop")
+
+    # A new host link: the one the host holds stops working.
+    desk.page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
+    desk.press(desk.page.get_by_role("button", name="重新生成主持人链接"))
+    expect(desk.page.get_by_role("heading", name="主持人签到链接")).to_be_visible()
+    desk.screenshot("meeting-host-link-desktop")
+    desk.assert_nothing_broke()
+    stale = host.page.goto(f"{live_server.url}/m/host/{host_token}/")
+    assert stale is not None and stale.status == 404
+    expect(host.page.get_by_role("heading", name="二维码已失效")).to_be_visible()
+    assert Meeting.objects.get(pk=meeting.pk).host_token_digest != meeting.host_token_digest

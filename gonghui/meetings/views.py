@@ -57,7 +57,8 @@ def _public_url(request: HttpRequest, path: str) -> str:
 
 
 def _qr(url: str) -> str:
-    return segno.make(url, error="m").svg_inline(scale=6, border=2)
+    # No fixed size (a viewBox only), so every code on a poster prints at the same width.
+    return segno.make(url, error="m").svg_inline(scale=6, border=2, omitsize=True)
 
 
 def _month(value: str) -> tuple[int, int]:
@@ -406,15 +407,22 @@ def meeting_poster(request: HttpRequest, meeting_id: int) -> HttpResponse:
         check_in_url = _public_url(
             request, reverse("meetings_public:check_in", kwargs={"token": meeting.public_token})
         )
-        codes.append((gettext("Check in"), check_in_url, _qr(check_in_url)))
+        codes.append((gettext("Check in"), "", check_in_url, _qr(check_in_url)))
         if meeting.questionnaire_id:
             survey_url = _public_url(
                 request, reverse("meetings_public:survey", kwargs={"token": meeting.public_token})
             )
-            codes.append((gettext("Questionnaire"), survey_url, _qr(survey_url)))
+            codes.append(
+                (
+                    gettext("Questionnaire"),
+                    meeting.questionnaire.title if meeting.questionnaire else "",
+                    survey_url,
+                    _qr(survey_url),
+                )
+            )
         for link in queries.meeting_join_links(meeting):
             join_url = _public_url(request, reverse("join:form", kwargs={"token": link.token}))
-            codes.append((gettext("Join the union") + f" · {link.union.name}", join_url, _qr(join_url)))
+            codes.append((gettext("Join the union"), link.union.name, join_url, _qr(join_url)))
     return render(request, "meetings/poster.html", {"meeting": meeting, "codes": codes})
 
 

@@ -12,7 +12,7 @@
       color: ["#c8102e", "#e0533d", "#f08c5a", "#f7b98b", "#fbe0c4"],
       tooltip: { trigger: "item", formatter: "{b}: {c}" },
       series: [{
-        type: "funnel", sort: "none", left: "5%", width: "90%", minSize: "8%", gap: 2,
+        type: "funnel", sort: "none", left: "5%", width: "90%", minSize: "30%", gap: 2,
         label: { show: true, position: "inside", formatter: "{b}\n{c}", color: "#fff", fontSize: 13 },
         data: stages
       }]
@@ -20,6 +20,8 @@
     return chart;
   }
   function bars(el, item) {
+    // One bar row per choice, so a long list of choices is not squeezed.
+    el.style.height = Math.max(140, 34 * item.labels.length + 40) + "px";
     var chart = echarts.init(el, null, { renderer: "svg" });
     chart.setOption({
       color: ["#c8102e"],

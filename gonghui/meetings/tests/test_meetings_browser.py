@@ -2,6 +2,8 @@
 questionnaire (with a show-if question) and joins the union; the host's link counts the check-in; the
 officer sees the funnel and the charts on a PC. Screenshots: artifacts/screenshots/meeting-*.png."""
 
+import datetime
+
 import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -34,7 +36,7 @@ def test_a_worker_checks_in_answers_and_joins_on_a_phone_and_the_host_link_count
     survey = worker_survey(personas)
     start = timezone.now().replace(microsecond=0)
     meeting = plan_worker_meeting(
-        personas, questionnaire=survey, starts_at=start, ends_at=start + timezone.timedelta(hours=3)
+        personas, questionnaire=survey, starts_at=start, ends_at=start + datetime.timedelta(hours=3)
     )
     link = do_create_join_link(
         acting_user=personas.chair, union=personas.unit("BJ-TZ-YS-YR"), label="大厅沟通会", meeting=meeting

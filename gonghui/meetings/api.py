@@ -7,12 +7,14 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router
+from ninja import File, Form, Router, UploadedFile
 from ninja.pagination import paginate
 
 from gonghui.core.api_support import ERRORS, Id, Pagination
 from gonghui.core.errors import InvalidInput
 from gonghui.enterprises.access import access_enterprise, access_worksite
+from gonghui.enterprises.actions import do_record_intent_letter
+from gonghui.enterprises.models import IntentLetter
 from gonghui.meetings import actions, queries
 from gonghui.meetings.access import access_meeting, access_questionnaire, access_version
 from gonghui.meetings.actions import FollowUpData, MeetingData, MeetingOutcome, QuestionSpec
@@ -25,6 +27,8 @@ from gonghui.meetings.schemas import (
     DefinitionOut,
     FunnelOut,
     HostLinkOut,
+    IntentLetterIn,
+    IntentLetterOut,
     MeetingCreateIn,
     MeetingIn,
     MeetingKindEnum,
@@ -368,3 +372,29 @@ def meeting_results(request: HttpRequest, meeting_id: Id, version: int | None = 
         else queries.current_version(questionnaire)
     )
     return _results_out(queries.results_for(chosen, Response.objects.filter(meeting=meeting)))
+
+
+@router.get("/{meeting_id}/intent-letters", response={200: list[IntentLetterOut], **ERRORS})
+def list_intent_letters(request: HttpRequest, meeting_id: Id) -> list[IntentLetter]:
+    return list(queries.list_intent_letters(access_meeting(request.user, meeting_id)))
+
+
+@router.post("/{meeting_id}/intent-letters", response={201: IntentLetterOut, **ERRORS})
+def record_intent_letter(
+    request: HttpRequest,
+    meeting_id: Id,
+    payload: Form[IntentLetterIn],
+    scan: UploadedFile | None = File(None),  # type: ignore[type-arg]
+) -> tuple[int, IntentLetter]:
+    """The 建会意向书 signed at an enterprise meeting (multipart form; `scan`: PDF, JPEG or PNG, ≤ 10 MB)."""
+    meeting = access_meeting(request.user, meeting_id)
+    letter = do_record_intent_letter(
+        acting_user=request.user,
+        enterprise=access_enterprise(request.user, payload.enterprise_id),
+        meeting=meeting,
+        signatory_name=payload.signatory_name,
+        signatory_title=payload.signatory_title,
+        signed_date=payload.signed_date,
+        scan=scan,
+    )
+    return 201, letter

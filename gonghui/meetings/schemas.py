@@ -208,3 +208,25 @@ class ResultsOut(Schema):
     version: int
     responses: int
     questions: list[QuestionResultOut]
+
+
+class IntentLetterIn(Schema):
+    enterprise_id: Id
+    signatory_name: str = Field(..., min_length=1, max_length=50)
+    signatory_title: str = Field("", max_length=100)
+    signed_date: datetime.date
+
+
+class IntentLetterOut(Schema):
+    id: int
+    enterprise_id: int
+    enterprise_name: str = Field(..., alias="enterprise.name")
+    meeting_id: int | None
+    signatory_name: str
+    signatory_title: str
+    signed_date: datetime.date
+    has_scan: bool
+
+    @staticmethod
+    def resolve_has_scan(obj: Any) -> bool:
+        return bool(obj.scan)

@@ -171,3 +171,35 @@ def test_overdue_and_area_funnel_endpoints(personas):
     ).json()
     assert funnel["meetings"] == 1
     assert client.get("/api/v1/meetings/funnel?start_date=2026-13-01").status_code == 422
+
+
+def test_a_letter_of_intent_is_recorded_through_the_api_with_its_scan(personas):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gonghui.meetings import actions as meeting_actions
+    from gonghui.meetings.tests.conftest import plan_enterprise_meeting
+
+    meeting = plan_enterprise_meeting(personas)
+    meeting_actions.do_hold_meeting(acting_user=personas.ganjiakou_officer, meeting=meeting)
+    client = personas.client(personas.ganjiakou_officer)
+    url = f"/api/v1/meetings/{meeting.pk}/intent-letters"
+    form = {
+        "enterprise_id": personas.enterprise("xinyi").pk,
+        "signatory_name": "申健",
+        "signed_date": "2026-05-29",
+    }
+    bad = client.post(
+        url, {**form, "scan": SimpleUploadedFile("x.pdf", b"GIF89a", content_type="application/pdf")}
+    )
+    assert bad.status_code == 400 and bad.json()["code"] == "intent_letter_scan_invalid"
+    done = client.post(
+        url, {**form, "scan": SimpleUploadedFile("x.pdf", b"%PDF-1.4 x", content_type="application/pdf")}
+    )
+    assert done.status_code == 201 and done.json()["has_scan"] is True
+    assert client.post(url, form).json()["code"] == "intent_letter_exists"
+    assert [row["signatory_name"] for row in client.get(url).json()] == ["申健"]
+    assert personas.client(personas.tongzhou_officer).get(url).status_code == 404
+    yunrui = personas.client(personas.haidian_officer).post(
+        url, {**form, "enterprise_id": personas.enterprise("yunrui").pk}
+    )
+    assert yunrui.status_code == 404

@@ -384,7 +384,7 @@ def record_intent_letter(
     request: HttpRequest,
     meeting_id: Id,
     payload: Form[IntentLetterIn],
-    scan: UploadedFile | None = File(None),  # type: ignore[type-arg]
+    scan: File[UploadedFile | None] = None,
 ) -> tuple[int, IntentLetter]:
     """The 建会意向书 signed at an enterprise meeting (multipart form; `scan`: PDF, JPEG or PNG, ≤ 10 MB)."""
     meeting = access_meeting(request.user, meeting_id)

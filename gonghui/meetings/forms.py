@@ -78,9 +78,10 @@ class MeetingForm(forms.Form):
         fields["target_enterprises"].queryset = enterprises
         fields["worksite"].queryset = list_worksites(acting_user=acting_user)
         fields["questionnaire"].queryset = questionnaires_in_scope(acting_user).order_by("title", "pk")
-        units = list(fields["organiser"].queryset[:2])
-        if len(units) == 1:
-            self.initial.setdefault("organiser", units[0].pk)
+        # The user's own (topmost) union first: a street officer's meetings are usually the street's.
+        first = fields["organiser"].queryset.first()
+        if first is not None:
+            self.initial.setdefault("organiser", first.pk)
 
     def to_data(self) -> MeetingData:
         c = self.cleaned_data

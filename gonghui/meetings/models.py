@@ -5,6 +5,7 @@ members and enterprises apps (Membership.meeting, JoinLink.meeting, IntentLetter
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gonghui.core.fields import BlindIndexField, EncryptedTextField
 
@@ -48,7 +49,8 @@ class Meeting(models.Model):
     class Status(models.TextChoices):
         PLANNED = "PLANNED", _("Planned")
         HELD = "HELD", _("Held")
-        CLOSED = "CLOSED", _("Closed")
+        # Not the "Closed" of a union (已撤销): a meeting is closed with its outcomes (已结项).
+        CLOSED = "CLOSED", pgettext_lazy("meeting status", "Closed")
         CANCELLED = "CANCELLED", _("Cancelled")
 
     kind = models.CharField(_("kind"), max_length=16, choices=MeetingKind.choices)

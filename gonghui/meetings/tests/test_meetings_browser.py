@@ -159,3 +159,64 @@ def test_a_worker_checks_in_answers_and_joins_on_a_phone_and_the_host_link_count
     assert stale is not None and stale.status == 404
     expect(host.page.get_by_role("heading", name="二维码已失效")).to_be_visible()
     assert Meeting.objects.get(pk=meeting.pk).host_token_digest != meeting.host_token_digest
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_street_officer_plans_holds_and_closes_a_meeting_on_a_phone(
+    live_server, personas, open_tab, settings
+):
+    settings.GONGHUI_2FA_REQUIRED = False
+    tab = open_tab("phone")
+    page = tab.page
+    kit.log_in(tab, live_server.url, "luyuan")
+    expect(page).to_have_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/meetings/new/")
+    expect(page.get_by_role("heading", name="安排沟通会")).to_be_visible()
+    tab.assert_fits_the_screen()
+    expect(page.get_by_label("组织单位")).to_have_value(str(personas.unit("BJ-TZ-LY").pk))
+    page.get_by_label("名称").fill("潞源街道职工沟通会·三标段")
+    page.get_by_label("开始时间").fill("2026-06-12T12:00")
+    page.get_by_label("结束时间").fill("2026-06-12T11:00")
+    page.locator("#id_place_kind").select_option(label="在工地或园区")
+    page.get_by_label("作业点").select_option(label="城市副中心周转房项目三标段")
+    page.get_by_label("参与的协调单位（每行一个）").fill("北京银行通州支行\n潞源街道社区卫生服务中心")
+    page.get_by_label("每周重复：共几场（只开一场请留空）").fill("4")
+    tab.press(page.get_by_role("button", name="保存"))
+    # Ends before it starts: said next to the field, nothing lost.
+    expect(page.locator(".has-error")).to_contain_text("结束时间须晚于开始时间")
+    expect(page.get_by_label("名称")).to_have_value("潞源街道职工沟通会·三标段")
+    tab.screenshot("meeting-form-error-phone")
+    page.get_by_label("结束时间").fill("2026-06-12T14:00")
+    tab.press(page.get_by_role("button", name="保存"))
+    expect(page.get_by_role("heading", name="潞源街道职工沟通会·三标段")).to_be_visible()
+    expect(page.get_by_text("已安排每周一场，共4场沟通会。")).to_be_visible()
+    tab.assert_fits_the_screen()
+    tab.press(page.get_by_role("button", name="标记为已召开"))
+    expect(page.get_by_role("heading", name="登记成效并结项")).to_be_visible()
+    page.get_by_label("参会人数（留空则按签到人数）").fill("95")
+    page.get_by_label("发放宣传材料（份）").fill("120")
+    page.get_by_label("后续跟进事项").first.fill("为未带身份证的工友补办入会")
+    page.get_by_label("责任人").first.fill("张国宽")
+    page.get_by_label("完成期限").first.fill("2026-06-19")
+    tab.screenshot("meeting-close-phone")
+    tab.press(page.get_by_role("button", name="结项", exact=True))
+    expect(page.locator("#attendance")).to_have_text("95")
+    expect(page.locator("h1 .badge")).to_have_text("已结项")
+    expect(page.get_by_text("为未带身份证的工友补办入会")).to_be_visible()
+    tab.assert_fits_the_screen()
+    tab.screenshot("meeting-closed-phone")
+    page.goto(f"{live_server.url}/meetings/calendar/?month=2026-06")
+    expect(page.locator(".cal a.m")).to_have_count(4)
+    tab.assert_fits_the_screen()
+    tab.screenshot("meeting-calendar-phone")
+    page.goto(f"{live_server.url}/meetings/")
+    tab.assert_fits_the_screen()
+    tab.screenshot("meeting-list-phone")
+    tab.assert_nothing_broke()
+    meeting = Meeting.objects.get(title="潞源街道职工沟通会·三标段", status=Meeting.Status.CLOSED)
+    assert meeting.attendance == 95 and meeting.partner_unit_list == [
+        "北京银行通州支行",
+        "潞源街道社区卫生服务中心",
+    ]
+    assert meeting.series is not None and meeting.series.meetings.count() == 4

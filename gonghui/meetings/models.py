@@ -231,7 +231,7 @@ class QuestionnaireVersion(models.Model):
 class QuestionKind(models.TextChoices):
     SINGLE = "SINGLE", _("Single choice")
     MULTIPLE = "MULTIPLE", _("Multiple choice")
-    TEXT = "TEXT", _("Text")
+    TEXT = "TEXT", pgettext_lazy("question kind", "Text")
     NUMBER = "NUMBER", _("Number")
     RATING = "RATING", _("Rating 1–5")
 

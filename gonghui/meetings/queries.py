@@ -347,6 +347,11 @@ def results_for(version: QuestionnaireVersion, responses: QuerySet[Response]) ->
     return Results(version, responses.count(), results)
 
 
+def _cell(text: str) -> str:
+    """A worker's free text as a spreadsheet shows it, never as a formula (=, +, -, @ start one in Excel)."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def export_rows(
     version: QuestionnaireVersion, responses: QuerySet[Response]
 ) -> tuple[list[str], list[list[str]]]:
@@ -377,7 +382,7 @@ def export_rows(
             elif q.kind in (QuestionKind.NUMBER, QuestionKind.RATING):
                 cells.append(str(a.number.normalize()) if a.number is not None else "")
             else:
-                cells.append(a.text)
+                cells.append(_cell(a.text))
         rows.append(
             [
                 str(response.pk),

@@ -146,6 +146,8 @@ def test_the_csv_export_has_one_row_per_response_with_bom(personas):
     assert body.startswith("\ufeff") and response["Content-Type"].startswith("text/csv")
     lines = body.strip().splitlines()
     assert len(lines) == 2 and "技能培训；文体活动" in lines[1] and ",5," in lines[1]
+    # A formula typed by a worker stays text in Excel.
+    assert ",'=HYPERLINK()" in lines[1]
 
 
 def test_questionnaires_created_from_templates_in_the_console(personas):

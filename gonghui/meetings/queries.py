@@ -405,3 +405,23 @@ def list_intent_letters(meeting: Meeting) -> QuerySet[IntentLetter]:
 
 def meeting_join_links(meeting: Meeting) -> QuerySet[Any]:
     return meeting.join_links.filter(is_active=True).select_related("union").order_by("pk")
+
+
+def unattributed_applications(*, acting_user: Any, meeting: Meeting) -> QuerySet[Membership]:
+    """Applications to unions under the organiser, made on the meeting's day (local), attributed to no
+    meeting: those a collector's phone or a paper form brought in, for the officer to attribute."""
+    tz = timezone.get_current_timezone()
+    day = timezone.localtime(meeting.starts_at, tz).date()
+    start = datetime.datetime.combine(day, datetime.time(), tzinfo=tz)
+    end_day = timezone.localtime(meeting.ends_at, tz).date() + datetime.timedelta(days=1)
+    return (
+        Membership.objects.filter(
+            path_q(acting_user, "union__path"),
+            union__path__startswith=meeting.organiser.path,
+            meeting__isnull=True,
+            applied_at__gte=start,
+            applied_at__lt=datetime.datetime.combine(end_day, datetime.time(), tzinfo=tz),
+        )
+        .select_related("person", "union")
+        .order_by("applied_at", "pk")
+    )

@@ -33,6 +33,7 @@ urlpatterns = [
     path("<int:meeting_id>/regenerate-codes/", views.meeting_regenerate_codes, name="regenerate_codes"),
     path("<int:meeting_id>/join-link/", views.meeting_join_link, name="join_link"),
     path("<int:meeting_id>/intent-letter/", views.meeting_intent_letter, name="intent_letter"),
+    path("<int:meeting_id>/attribute/", views.meeting_attribute, name="attribute"),
     path("<int:meeting_id>/poster/", views.meeting_poster, name="poster"),
     path("<int:meeting_id>/results/", views.meeting_results, name="results"),
 ]

@@ -210,6 +210,11 @@ def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dic
         "join_links": queries.meeting_join_links(meeting),
         "response_count": Response.objects.filter(meeting=meeting).count(),
         "is_open": meeting.status in actions.OPEN_STATUSES,
+        "unattributed": list(
+            queries.unattributed_applications(acting_user=request.user, meeting=meeting)[:200]
+        )
+        if can_manage
+        else [],
     }
     if can_manage and meeting.status == Meeting.Status.HELD:
         context.setdefault("close_form", CloseForm(enterprise_meeting=meeting.kind == MeetingKind.ENTERPRISE))
@@ -380,6 +385,30 @@ def meeting_intent_letter(request: HttpRequest, meeting_id: int) -> HttpResponse
         _detail_context(request, meeting, letter_form=form),
         status=400,
     )
+
+
+@staff_required
+@require_POST
+def meeting_attribute(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Attribute the ticked applications of the meeting's day to the meeting."""
+    meeting = access_meeting(request.user, meeting_id, write=True)
+    wanted = {
+        pk for pk in (parse_id(value) for value in request.POST.getlist("membership")) if pk is not None
+    }
+    memberships = list(
+        queries.unattributed_applications(acting_user=request.user, meeting=meeting).filter(pk__in=wanted)
+    )
+    try:
+        count = actions.do_attribute_memberships(
+            acting_user=request.user, meeting=meeting, memberships=memberships
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, gettext("%(n)d applications were attributed to this meeting.") % {"n": count}
+        )
+    return redirect("meetings:detail", meeting_id=meeting.pk)
 
 
 @staff_required

@@ -73,3 +73,46 @@ def test_officers_attribute_earlier_applications_only_under_the_organiser(person
     )
     mine.refresh_from_db()
     assert mine.meeting == meeting
+
+
+def test_the_meeting_page_offers_the_days_unattributed_applications(personas):
+    import datetime
+
+    meeting = plan_worker_meeting(personas)
+    union = personas.unit("BJ-TZ-YS-YR")
+    same_day = meeting.starts_at + datetime.timedelta(hours=1)
+    taken = do_enrol_member(
+        acting_user=personas.collector,
+        union=union,
+        data=EnrolmentData(name="赵敏", resident_id="110112199901012269"),
+        channel=Channel.STAFF_MOBILE,
+        consent_given=True,
+        now=same_day,
+    ).membership
+    do_enrol_member(
+        acting_user=personas.collector,
+        union=union,
+        data=EnrolmentData(name="孙浩", resident_id="11011219980303339X"),
+        channel=Channel.STAFF_MOBILE,
+        consent_given=True,
+        now=same_day + datetime.timedelta(days=3),
+    )
+    client = personas.client(personas.tongzhou_officer)
+    page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+    assert "赵敏" in page and "孙浩" not in page
+    # Another district's officer cannot attribute, and a forged id outside the list is ignored.
+    assert (
+        personas.client(personas.haidian_officer)
+        .post(f"/meetings/{meeting.pk}/attribute/", {"membership": [taken.pk]})
+        .status_code
+        == 404
+    )
+    response = client.post(
+        f"/meetings/{meeting.pk}/attribute/", {"membership": [str(taken.pk), "999999", "x"]}
+    )
+    assert response.status_code == 302
+    taken.refresh_from_db()
+    assert taken.meeting == meeting
+    assert (
+        "赵敏" not in client.get(f"/meetings/{meeting.pk}/").content.decode().split('id="attribute"')[-1][:10]
+    )

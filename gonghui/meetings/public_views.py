@@ -103,11 +103,7 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
     general_error = ""
     submitted: dict[int, Any] = {}
     if request.method == "POST":
-        for q in questions:
-            key = f"q{q.pk}"
-            submitted[q.pk] = (
-                request.POST.getlist(key) if q.kind == QuestionKind.MULTIPLE else request.POST.get(key, "")
-            )
+        submitted = posted_answers(request, questions)
         # The page shows the version it was built from; an edit in between is answered on the new one.
         if request.POST.get("version") != str(version.pk):
             general_error = gettext(
@@ -126,7 +122,30 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
                     general_error = error.message
             else:
                 return redirect("meetings_public:thanks", token=meeting.public_token)
-    rows = [
+    rows = survey_rows(questions, submitted, errors)
+    return render(
+        request,
+        "meetings/public/survey.html",
+        {"meeting": meeting, "version": version, "rows": rows, "general_error": general_error},
+        status=400 if (errors or general_error) else 200,
+    )
+
+
+def posted_answers(request: HttpRequest, questions: list[Any]) -> dict[int, Any]:
+    """The answers in a posted survey form, by question id (a list for multiple choice)."""
+    return {
+        q.pk: request.POST.getlist(f"q{q.pk}")
+        if q.kind == QuestionKind.MULTIPLE
+        else request.POST.get(f"q{q.pk}", "")
+        for q in questions
+    }
+
+
+def survey_rows(
+    questions: list[Any], submitted: dict[int, Any], errors: dict[str, str]
+) -> list[dict[str, Any]]:
+    """What _survey_fields.html renders: each question with its field name, error and the value given."""
+    return [
         {
             "q": q,
             "name": f"q{q.pk}",
@@ -135,12 +154,6 @@ def survey(request: HttpRequest, token: str) -> HttpResponse:
         }
         for q in questions
     ]
-    return render(
-        request,
-        "meetings/public/survey.html",
-        {"meeting": meeting, "version": version, "rows": rows, "general_error": general_error},
-        status=400 if (errors or general_error) else 200,
-    )
 
 
 def thanks(request: HttpRequest, token: str) -> HttpResponse:

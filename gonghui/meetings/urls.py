@@ -36,4 +36,5 @@ urlpatterns = [
     path("<int:meeting_id>/attribute/", views.meeting_attribute, name="attribute"),
     path("<int:meeting_id>/poster/", views.meeting_poster, name="poster"),
     path("<int:meeting_id>/results/", views.meeting_results, name="results"),
+    path("<int:meeting_id>/responses/new/", views.meeting_enter_response, name="enter_response"),
 ]

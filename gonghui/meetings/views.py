@@ -42,7 +42,8 @@ from gonghui.meetings.forms import (
     QuestionnaireNewForm,
     StaffCheckInForm,
 )
-from gonghui.meetings.models import CheckIn, Meeting, MeetingKind, Response
+from gonghui.meetings.models import CheckIn, Meeting, MeetingKind, Response, ResponseChannel
+from gonghui.meetings.public_views import posted_answers, survey_rows
 from gonghui.members.join import do_create_join_link
 from gonghui.orgs.access import access_org_unit
 from gonghui.orgs.queries import units_in_scope
@@ -426,6 +427,49 @@ def intent_letter_scan(request: HttpRequest, letter_id: int) -> HttpResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response  # type: ignore[return-value]  # a streaming response, served like any other
+
+
+@staff_required
+def meeting_enter_response(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """Type in a paper questionnaire collected at the meeting (channel CONSOLE), also after it closed."""
+    meeting = access_meeting(request.user, meeting_id)
+    if meeting.questionnaire is None:
+        raise NotFound()
+    version = queries.current_version(meeting.questionnaire)
+    questions = queries.version_questions(version)
+    submitted: dict[int, Any] = {}
+    errors: dict[str, str] = {}
+    general_error = ""
+    if request.method == "POST":
+        submitted = posted_answers(request, questions)
+        try:
+            actions.do_submit_response(
+                version=version,
+                meeting=meeting,
+                answers=submitted,
+                channel=ResponseChannel.CONSOLE,
+                acting_user=request.user,
+            )
+        except DomainError as error:
+            if error.field:
+                errors[error.field] = error.message
+            else:
+                general_error = error.message
+        else:
+            messages.success(request, gettext("The questionnaire was saved. Enter the next one."))
+            return redirect("meetings:enter_response", meeting_id=meeting.pk)
+    return render(
+        request,
+        "meetings/enter_response.html",
+        {
+            "meeting": meeting,
+            "version": version,
+            "rows": survey_rows(questions, submitted, errors),
+            "general_error": general_error,
+            "entered": Response.objects.filter(meeting=meeting, channel=ResponseChannel.CONSOLE).count(),
+        },
+        status=400 if (errors or general_error) else 200,
+    )
 
 
 @staff_required

@@ -202,3 +202,31 @@ def test_an_intent_letter_with_a_scan_is_recorded_and_bad_scans_are_refused(pers
     assert scan.status_code == 200 and b"".join(scan.streaming_content) == png
     again = client.post(url, base)
     assert again.status_code == 400 and "已经登记" in again.content.decode()
+
+
+def test_an_officer_types_in_paper_questionnaires_after_the_meeting(personas):
+    from gonghui.meetings.models import Response
+
+    questionnaire = worker_survey(personas)
+    meeting = plan_worker_meeting(personas, questionnaire=questionnaire)
+    actions.do_hold_meeting(acting_user=personas.tongzhou_officer, meeting=meeting)
+    actions.do_close_meeting(
+        acting_user=personas.tongzhou_officer, meeting=meeting, outcome=actions.MeetingOutcome(attendance=30)
+    )
+    q = {x.position: x for x in queries.version_questions(queries.current_version(questionnaire))}
+    client = personas.client(personas.collector)
+    url = f"/meetings/{meeting.pk}/responses/new/"
+    assert "职工需求调查" in client.get(url).content.decode()
+    missing = client.post(url, {f"q{q[1].pk}": "是", f"q{q[3].pk}": ["技能培训"]})
+    assert missing.status_code == 400 and "请回答此题" in missing.content.decode()
+    saved = client.post(
+        url, {f"q{q[1].pk}": "是", f"q{q[3].pk}": ["技能培训", "文体活动"], f"q{q[6].pk}": "4"}
+    )
+    assert saved.status_code == 302
+    response = Response.objects.get()
+    assert (
+        response.channel == "CONSOLE"
+        and response.collected_by == personas.collector
+        and response.meeting == meeting
+    )
+    assert personas.client(personas.haidian_officer).get(url).status_code == 404

@@ -13,6 +13,7 @@ from gonghui.core.api_support import API_AUTH
 from gonghui.core.errors import DomainError
 from gonghui.core.errorviews import BadRequest, CsrfFailed
 from gonghui.enterprises.api import router as enterprises_router
+from gonghui.meetings.api import router as meetings_router
 from gonghui.members.api import router as members_router
 from gonghui.members.join_api import router as join_router
 from gonghui.orgs.api import router as orgs_router
@@ -31,6 +32,7 @@ api.add_router("/audit", audit_router)
 api.add_router("/members", members_router)
 api.add_router("/collect", collect_router)
 api.add_router("/join", join_router)
+api.add_router("/meetings", meetings_router)
 
 
 @api.exception_handler(DomainError)

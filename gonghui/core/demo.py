@@ -16,6 +16,7 @@ from gonghui.core.pii import blind_index
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
 from gonghui.enterprises.validators import with_check_character
+from gonghui.meetings.demo import load_meetings_demo
 from gonghui.members.actions import EnrolmentData, do_approve_membership, do_enrol_member
 from gonghui.members.join import do_create_join_link
 from gonghui.members.models import Channel, HukouType, JoinLink, Person, Transfer
@@ -183,6 +184,7 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
     if with_members:
         _load_join_links(story, worksite)
         _load_members(story, worksite)
+        load_meetings_demo(story)
     return story
 
 

@@ -47,6 +47,23 @@ EVENT_LABELS = {
     "transfer_proposed": _("Transfer proposed"),
     "transfer_rejected": _("Transfer rejected"),
     "worksite_registered": _("Worksite registered"),
+    # meetings
+    "intent_letter_recorded": _("Letter of intent recorded"),
+    "meeting_cancelled": _("Meeting cancelled"),
+    "meeting_check_in": _("Meeting check-in"),
+    "meeting_check_in_repeated": _("Meeting check-in repeated"),
+    "meeting_closed": _("Meeting closed with outcomes"),
+    "meeting_codes_regenerated": _("Meeting QR codes regenerated"),
+    "meeting_follow_up_done": _("Meeting follow-up done"),
+    "meeting_held": _("Meeting held"),
+    "meeting_host_link_issued": _("Meeting host link issued"),
+    "meeting_memberships_attributed": _("Applications attributed to a meeting"),
+    "meeting_planned": _("Meeting planned"),
+    "meeting_series_planned": _("Weekly meeting series planned"),
+    "meeting_updated": _("Meeting updated"),
+    "questionnaire_answered": _("Questionnaire answered"),
+    "questionnaire_created": _("Questionnaire created"),
+    "questionnaire_edited": _("Questionnaire edited"),
 }
 
 WARNING_LABELS = {

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass, fields
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +13,7 @@ from gonghui.accounts.scope import RANK_MANAGE_ENTERPRISES, rank_at
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
-from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
+from gonghui.enterprises.models import Enterprise, Industry, IntentLetter, UnitType, Worksite
 from gonghui.enterprises.validators import validate_uscc
 from gonghui.orgs.models import OrgUnit, Region
 
@@ -181,3 +182,108 @@ def do_register_worksite(
         changed_fields=["name", "kind", "street", "address", "contractor"],
     )
     return worksite
+
+
+# --- 建会意向书 (letters of intent) -------------------------------------------------------------------
+
+MAX_SCAN_BYTES = 10 * 1024 * 1024
+# What a scan may be, told by its first bytes (the name and the browser's content type are the
+# sender's word, not the file's).
+SCAN_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+class IntentLetterExists(Conflict):
+    code = "intent_letter_exists"
+    default_message = _("A letter of intent from this enterprise is already recorded for this meeting.")
+
+
+class ScanInvalid(InvalidInput):
+    code = "intent_letter_scan_invalid"
+    default_message = _("The scan must be a PDF, JPEG or PNG file of at most 10 MB.")
+
+
+class IntentLetterMeetingMismatch(InvalidInput):
+    code = "intent_letter_meeting"
+    default_message = _(
+        "The letter must come from an enterprise met at this enterprise communication meeting."
+    )
+
+
+def _scan_type(scan: Any) -> tuple[str, str]:
+    if scan.size is None or not 0 < scan.size <= MAX_SCAN_BYTES:
+        raise ScanInvalid(field="scan")
+    scan.seek(0)
+    head = scan.read(8)
+    scan.seek(0)
+    for signature, content_type, extension in SCAN_SIGNATURES:
+        if head.startswith(signature):
+            return content_type, extension
+    raise ScanInvalid(field="scan")
+
+
+@transaction.atomic(durable=True)
+def do_record_intent_letter(
+    *,
+    acting_user: Any,
+    enterprise: Enterprise,
+    signatory_name: str,
+    signed_date: datetime.date,
+    meeting: Any = None,
+    signatory_title: str = "",
+    scan: Any = None,
+    now: datetime.datetime | None = None,
+) -> IntentLetter:
+    """Record the enterprise's signed 建会意向书, with the scan (PDF or image) kept in private storage.
+    The 建会 case of a later issue starts from these letters."""
+    now = now or timezone.now()
+    if rank_at(acting_user, enterprise.managing_unit) < RANK_MANAGE_ENTERPRISES:
+        raise Forbidden()
+    signatory_name = " ".join(signatory_name.split())
+    if not signatory_name or len(signatory_name) > 50:
+        raise InvalidInput(_("Enter who signed the letter (at most 50 characters)."), field="signatory_name")
+    signatory_title = " ".join(signatory_title.split())[:100]
+    if signed_date is None or signed_date > timezone.localdate(now):
+        raise InvalidInput(_("The signing date cannot be in the future."), field="signed_date")
+    if meeting is not None and (
+        meeting.kind != "ENTERPRISE" or not meeting.target_enterprises.filter(pk=enterprise.pk).exists()
+    ):
+        raise IntentLetterMeetingMismatch(field="meeting")
+    if IntentLetter.objects.filter(enterprise=enterprise, meeting=meeting).exists() and meeting is not None:
+        raise IntentLetterExists()
+    letter = IntentLetter(
+        enterprise=enterprise,
+        meeting=meeting,
+        signatory_name=signatory_name,
+        signatory_title=signatory_title,
+        signed_date=signed_date,
+        recorded_by=acting_user if getattr(acting_user, "pk", None) else None,
+        recorded_at=now,
+    )
+    if scan is not None:
+        content_type, extension = _scan_type(scan)
+        letter.scan_content_type = content_type
+        # A name of our own: the uploaded name is the sender's text and may say anything.
+        letter.scan.save(
+            f"{enterprise.pk}-{now:%Y%m%d%H%M%S}.{extension}", ContentFile(scan.read()), save=False
+        )
+    try:
+        with transaction.atomic():
+            letter.save()
+    except IntegrityError:
+        if letter.scan:
+            letter.scan.delete(save=False)
+        raise IntentLetterExists() from None
+    record_event(
+        acting_user=acting_user,
+        event_type="intent_letter_recorded",
+        obj=letter,
+        unit=enterprise.managing_unit,
+        changed_fields=["signatory_name", "signed_date", "scan"],
+        details={"meeting_id": meeting.pk if meeting is not None else None, "scan": bool(letter.scan)},
+        now=now,
+    )
+    return letter

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -107,3 +108,32 @@ class Worksite(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class IntentLetter(models.Model):
+    """建会意向书: the enterprise's signed letter of intent to set up a union, usually the yield of a 企业
+    沟通会. The 建会 case starts from it. The scan is kept in private storage and served only to staff
+    whose area covers the enterprise."""
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="intent_letters")
+    meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT, related_name="intent_letters"
+    )
+    signatory_name = models.CharField(_("signed by"), max_length=50)
+    signatory_title = models.CharField(_("signatory's position"), max_length=100, blank=True)
+    signed_date = models.DateField(_("signed on"))
+    scan = models.FileField(_("scan"), upload_to="intent-letters/%Y/%m/", blank=True)
+    scan_content_type = models.CharField(max_length=50, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # One letter per enterprise and meeting: recording it twice is a mistake, not a second letter.
+            models.UniqueConstraint(fields=["enterprise", "meeting"], name="intent_letter_one_per_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return f"intent letter #{self.pk} of enterprise #{self.enterprise_id}"

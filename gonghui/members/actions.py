@@ -4,7 +4,7 @@ calls do_enrol_member; each function is one durable transaction with one audit e
 import datetime
 import uuid
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -32,6 +32,9 @@ from gonghui.members.models import (
 )
 from gonghui.members.validators import WARNING_AREA_UNKNOWN, CheckedResidentId, check_resident_id
 from gonghui.orgs.models import OrgUnit
+
+if TYPE_CHECKING:
+    from gonghui.meetings.models import Meeting
 
 RANK_ENROL = ROLE_RANK[Role.COLLECTOR]
 RANK_REVIEW = ROLE_RANK[Role.UNION_CHAIR]
@@ -115,6 +118,8 @@ class EnrolmentData:
     employer_name: str = ""
     employment_status: str = EmploymentStatus.EMPLOYED
     worksite: Worksite | None = None
+    # The 沟通会 the application was made at (set by the caller, never read from a form).
+    meeting: "Meeting | None" = None
 
     @classmethod
     def from_form(cls, values: Any, **objects: Any) -> "EnrolmentData":
@@ -122,7 +127,9 @@ class EnrolmentData:
         phone record); `objects` adds the looked-up employer and worksite."""
         get = values.get if isinstance(values, dict) else lambda name, default: getattr(values, name, default)
         plain = {
-            f.name: get(f.name, f.default) for f in fields(cls) if f.name not in ("employer", "worksite")
+            f.name: get(f.name, f.default)
+            for f in fields(cls)
+            if f.name not in ("employer", "worksite", "meeting")
         }
         return cls(**plain, **objects)
 
@@ -177,6 +184,7 @@ def _membership_fields(data: EnrolmentData) -> dict[str, Any]:
         "employer_name": data.employer_name or (data.employer.name if data.employer else ""),
         "employment_status": data.employment_status or EmploymentStatus.EMPLOYED,
         "worksite": data.worksite,
+        "meeting": data.meeting,
     }
 
 

@@ -15,7 +15,7 @@ import hmac
 import math
 import re
 import secrets
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.db import transaction
@@ -36,6 +36,9 @@ from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, NotAMemberU
 from gonghui.members.models import Channel, JoinLink, PhoneVerification
 from gonghui.members.queries import MEMBER_UNION_KINDS, RANK_MANAGE_LINKS, union_employer
 from gonghui.orgs.models import OrgUnit
+
+if TYPE_CHECKING:
+    from gonghui.meetings.models import Meeting
 
 CODE_TTL = datetime.timedelta(minutes=10)
 CODE_MAX_ATTEMPTS = 5
@@ -161,8 +164,11 @@ def do_create_join_link(
     union: OrgUnit,
     worksite: Worksite | None = None,
     label: str = "",
+    meeting: "Meeting | None" = None,
     now: datetime.datetime | None = None,
 ) -> JoinLink:
+    """`meeting`: a poster for a 沟通会 — applications through it are attributed to the meeting (the
+    caller has checked the meeting is in the acting user's area)."""
     now = now or timezone.now()
     _require_link_manager(acting_user, union)
     if union.kind not in MEMBER_UNION_KINDS or union.status != OrgUnit.Status.ACTIVE:
@@ -174,6 +180,7 @@ def do_create_join_link(
     link = JoinLink.objects.create(
         union=union,
         worksite=worksite,
+        meeting=meeting,
         label=" ".join(label.split())[:100],
         token=new_token(),
         token_issued_at=now,
@@ -186,7 +193,10 @@ def do_create_join_link(
         obj=link,
         unit=union,
         changed_fields=["union", "worksite", "label", "token"],
-        details={"worksite_id": worksite.pk if worksite else None},
+        details={
+            "worksite_id": worksite.pk if worksite else None,
+            "meeting_id": meeting.pk if meeting else None,
+        },
         now=now,
     )
     return link
@@ -429,6 +439,7 @@ def submit_join_application(
         raise PhoneNotVerified(field="phone")
     data.phone = phone
     data.worksite = link.worksite
+    data.meeting = link.meeting
     if data.employer is None:
         data.employer = union_employer(link.union)
     try:

@@ -117,6 +117,10 @@ class Membership(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=200, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # The 沟通会 where the person applied, so a meeting's funnel counts what it yielded.
+    meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+    )
 
     class Meta:
         constraints = [
@@ -211,6 +215,10 @@ class JoinLink(models.Model):
     union = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="join_links")
     worksite = models.ForeignKey(
         "enterprises.Worksite", null=True, blank=True, on_delete=models.PROTECT, related_name="join_links"
+    )
+    # A poster made for a 沟通会: applications through it are attributed to the meeting.
+    meeting = models.ForeignKey(
+        "meetings.Meeting", null=True, blank=True, on_delete=models.PROTECT, related_name="join_links"
     )
     label = models.CharField(_("label"), max_length=100, blank=True)
     token = models.CharField(max_length=64, unique=True)

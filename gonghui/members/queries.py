@@ -99,7 +99,7 @@ def links_in_scope(acting_user: Any) -> QuerySet[JoinLink]:
 def list_join_links(*, acting_user: Any) -> QuerySet[JoinLink]:
     return (
         links_in_scope(acting_user)
-        .select_related("union", "worksite", "created_by")
+        .select_related("union", "worksite", "created_by", "meeting")
         .order_by("-is_active", "union__path", "-created_at", "-pk")
     )
 

@@ -250,6 +250,8 @@ def test_it_covers_every_action_module_function():
         "do_verify_join_code",
         "do_register_device", "do_issue_pairing_code", "do_pair_device", "do_revoke_device",
         "do_refuse_uploads", "do_store_uploads", "do_accept_uploads",
+        # Letters of intent: meetings/tests/test_meetings_audit.py, with the meetings actions.
+        "do_record_intent_letter",
     }  # fmt: skip
     assert found == tested
 

@@ -36,7 +36,7 @@ def test_it_loads_the_story_twice_without_duplicates(db, capsys):
         "people": 8,
         "memberships": 9,
         "transfers": 1,
-        "join links": 2,
+        "join links": 4,
     }
     out = capsys.readouterr().out
     assert "luyuan" in out and "潞源街道总工会" in out

@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "gonghui.enterprises",
     "gonghui.members",
     "gonghui.collect",
+    "gonghui.cards",
 ]
 
 MIDDLEWARE = [

@@ -10,6 +10,7 @@ urlpatterns = [
     path("members/", include("gonghui.members.urls")),
     path("collect/", include("gonghui.collect.urls")),
     path("join/", include("gonghui.members.join_urls")),
+    path("", include("gonghui.cards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -596,7 +596,7 @@ def _record_id_card_read(
             error = IdCardExpired(date=reading.valid_until.isoformat() if reading.valid_until else "")
         else:
             fields = (
-                [gettext("name")]
+                [gettext("name on the ID card")]
                 if _normalise_name(reading.name) != _normalise_name(application.person.name)
                 else []
             )

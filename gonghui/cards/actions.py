@@ -253,8 +253,10 @@ def _move(application: CardApplication, target: str, now: datetime.datetime) -> 
 
 
 def _lock(application: CardApplication) -> CardApplication:
+    # Only the application row is locked ("of self"): the branch is an outer join, which PostgreSQL
+    # cannot lock, and locking the branch would serialise every pad of the branch.
     return (
-        CardApplication.objects.select_for_update()
+        CardApplication.objects.select_for_update(of=("self",))
         .select_related("person", "branch", "union")
         .get(pk=application.pk)
     )
@@ -684,7 +686,9 @@ def _take_blank(branch: BankBranch, now: datetime.datetime) -> CardBlank:
     anyway."""
     free = CardBlank.objects.filter(stock__branch=branch, status=CardBlank.Status.FREE).order_by("pk")
     if connection.features.has_select_for_update_skip_locked:
-        free = free.select_for_update(skip_locked=True)
+        # "of self": otherwise the joined card-box row is locked too, and every other pad would skip
+        # every card of the box as locked.
+        free = free.select_for_update(skip_locked=True, of=("self",))
     blank = free.first()
     if blank is None:
         raise CardBoxEmpty()

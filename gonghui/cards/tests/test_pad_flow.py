@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import timezone
 
 from gonghui.cards import actions
-from gonghui.cards.models import Card, CardApplication, CardBlank
+from gonghui.cards.models import CardApplication, CardBlank
 from gonghui.cards.queries import get_branch_day, median_minutes_per_card
 from gonghui.cards.tests.helpers import apply, branch, enrol, fingerprint, reading_for, walk_to_authorised
 from gonghui.core.models import AuditEvent, SmsMessage

@@ -125,6 +125,7 @@ def test_it_gives_eight_pads_issuing_at_once_eight_different_cards(personas):
         try:
             barrier.wait()
             card = actions.do_issue_card(acting_user=operator, application=application)
+            assert card.blank_id is not None
             issued.append(card.blank_id)
         except BaseException as error:
             errors.append(error)

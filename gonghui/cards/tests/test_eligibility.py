@@ -65,7 +65,7 @@ def test_it_refuses_a_member_who_holds_a_live_card(personas):
 def test_it_routes_to_the_nearest_branch_serving_the_union(personas):
     application = apply(personas, enrol(personas, 6))
     # 云锐 is in 永顺镇: only 通州支行 (all of 通州) serves it, 潞城支行 serves 潞城镇 alone.
-    assert application.branch.code == "BOB-TZ"
+    assert application.branch is not None and application.branch.code == "BOB-TZ"
     assert application.routed_at == application.submitted_at
 
 

@@ -51,6 +51,7 @@ def test_it_takes_a_member_from_the_queue_to_a_card_with_a_timestamp_per_step(
     assert (application.issued_at, application.completed_at) == (steps[3], steps[4])
     card.refresh_from_db()
     assert card.medical_account == "1101120001234567"
+    assert card.blank is not None
     assert card.blank.status == CardBlank.Status.ISSUED and card.number == card.blank.number
     # Stored encrypted: the column holds vault ciphertext, never the digits.
     with connection.cursor() as cursor:

@@ -39,14 +39,16 @@ from gonghui.orgs.models import OrgUnit
 Status = CardApplication.Status
 RANK_APPLY = ROLE_RANK[Role.UNION_CHAIR]
 RANK_MANAGE_BRANCHES = ROLE_RANK[Role.DISTRICT_OFFICER]
+# Before a card exists: at most one of these per person (a DB constraint). Once issued, the card itself
+# is what must be unique (one live card per person), so a lost card can be replaced.
 OPEN_STATUSES = (
     Status.SUBMITTED,
     Status.ROUTED,
     Status.CALLED,
     Status.ID_VERIFIED,
     Status.AUTHORISED,
-    Status.ISSUED,
 )
+IN_PROGRESS_STATUSES = (*OPEN_STATUSES, Status.ISSUED)
 # The state machine. A target missing here is refused with IllegalTransition (code illegal_transition).
 TRANSITIONS: dict[str, frozenset[str]] = {
     Status.SUBMITTED: frozenset({Status.ROUTED, Status.REJECTED, Status.CANCELLED}),
@@ -497,7 +499,7 @@ def do_cancel_card_application(
     now = now or timezone.now()
     application = _lock(application)
     _require_officer(acting_user, application.union)
-    if application.status not in OPEN_STATUSES or application.status == Status.ISSUED:
+    if application.status not in OPEN_STATUSES:
         raise IllegalTransition(status=Status(application.status).label, target=Status.CANCELLED.label)
     changed = _move(application, Status.CANCELLED, now)
     application.save(update_fields=changed)
@@ -1044,7 +1046,7 @@ def cancel_cards_of_membership(*, membership: Membership, now: datetime.datetime
         application__membership=membership, status__in=[Card.Status.ISSUED, Card.Status.ACTIVE]
     ).update(status=Card.Status.CANCELLED, ended_at=now, end_reason="membership_ended")
     applications = CardApplication.objects.filter(
-        membership=membership, status__in=[s for s in OPEN_STATUSES if s != Status.ISSUED]
+        membership=membership, status__in=OPEN_STATUSES
     ).update(status=Status.CANCELLED, cancelled_at=now)
     return cards, applications
 

@@ -97,12 +97,11 @@ class CardApplication(models.Model):
 
     class Meta:
         constraints = [
-            # A person has at most one application in progress, whichever way it came in.
+            # A person has at most one application waiting for a card, whichever way it came in (once
+            # issued, Card's own constraint allows one live card per person).
             models.UniqueConstraint(
                 fields=["person"],
-                condition=models.Q(
-                    status__in=["SUBMITTED", "ROUTED", "CALLED", "ID_VERIFIED", "AUTHORISED", "ISSUED"]
-                ),
+                condition=models.Q(status__in=["SUBMITTED", "ROUTED", "CALLED", "ID_VERIFIED", "AUTHORISED"]),
                 name="cardapplication_one_open_per_person",
             ),
             models.CheckConstraint(

@@ -11,7 +11,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from gonghui.accounts.scope import path_q
-from gonghui.cards.actions import OPEN_STATUSES, Status, operator_branch
+from gonghui.cards.actions import IN_PROGRESS_STATUSES, Status, operator_branch
 from gonghui.cards.models import BankBranch, Card, CardApplication, CardBlank, CardStock, PartnerKey
 from gonghui.orgs.models import OrgUnit
 
@@ -138,7 +138,7 @@ def find_free_blank(*, acting_user: Any, last4: str) -> QuerySet[CardBlank]:
 
 def partner_applications(*, key: PartnerKey, status: str | None = None) -> QuerySet[CardApplication]:
     qs = CardApplication.objects.filter(branch_id=key.branch_id).select_related("person", "union")
-    qs = qs.filter(status=status) if status else qs.filter(status__in=OPEN_STATUSES)
+    qs = qs.filter(status=status) if status else qs.filter(status__in=IN_PROGRESS_STATUSES)
     return qs.order_by("routed_at", "pk")
 
 

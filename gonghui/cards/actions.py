@@ -1045,9 +1045,9 @@ def cancel_cards_of_membership(*, membership: Membership, now: datetime.datetime
     cards = Card.objects.filter(
         application__membership=membership, status__in=[Card.Status.ISSUED, Card.Status.ACTIVE]
     ).update(status=Card.Status.CANCELLED, ended_at=now, end_reason="membership_ended")
-    applications = CardApplication.objects.filter(
-        membership=membership, status__in=OPEN_STATUSES
-    ).update(status=Status.CANCELLED, cancelled_at=now)
+    applications = CardApplication.objects.filter(membership=membership, status__in=OPEN_STATUSES).update(
+        status=Status.CANCELLED, cancelled_at=now
+    )
     return cards, applications
 
 

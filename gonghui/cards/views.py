@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gonghui.cards import actions, queries
@@ -31,10 +32,10 @@ Status = CardApplication.Status
 READER_BRIDGE_URL = "http://127.0.0.1:18300/id-card"
 FINGERPRINT_BRIDGE_URL = "http://127.0.0.1:18300/fingerprint"
 STEPS = [
-    (Status.CALLED, "Read the ID card"),
-    (Status.ID_VERIFIED, "Authorise"),
-    (Status.AUTHORISED, "Issue the card"),
-    (Status.ISSUED, "Medical insurance and hand over"),
+    (Status.CALLED, gettext_lazy("Read the ID card")),
+    (Status.ID_VERIFIED, gettext_lazy("Authorise")),
+    (Status.AUTHORISED, gettext_lazy("Issue the card")),
+    (Status.ISSUED, gettext_lazy("Medical insurance and hand over")),
 ]
 
 
@@ -100,7 +101,7 @@ def pad_application(request: HttpRequest, application_id: int) -> HttpResponse:
         "card_number": mask_card_number(card.number) if card else "",
         "medical_linked": bool(card and card.medical_account),
         "elapsed_seconds": int((now - application.called_at).total_seconds()) if application.called_at else 0,
-        "steps": [(status, _(label)) for status, label in STEPS],
+        "steps": STEPS,
         "simulator": actions.simulator_enabled(),
         "reader_url": (
             reverse("cards:sim_reader", args=[application.pk])

@@ -30,6 +30,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -184,6 +185,26 @@ def pad_loop(pad: Pad, devices: dict[str, Any], stop_at: float, done: list[int])
         done.append(application_id)
 
 
+STEPS = [
+    ("GET", r"/bank/queue/$", "queue poll"),
+    ("POST", r"/bank/a/\d+/call/$", "call up"),
+    ("GET", r"/bank/a/\d+/$", "application page"),
+    ("POST", r"/bank/a/\d+/id-read/$", "ID card read"),
+    ("POST", r"/bank/a/\d+/authorise/$", "authorise"),
+    ("POST", r"/bank/a/\d+/issue/$", "issue card"),
+    ("POST", r"/bank/a/\d+/complete/$", "hand over"),
+    ("GET", r"/api/v1/partner/applications$", "bank: pull routed"),
+    ("POST", r"/api/v1/partner/applications/\d+/status$", "bank: post status"),
+]
+
+
+def step_of(method: str, path: str) -> str:
+    for step_method, pattern, name in STEPS:
+        if method == step_method and re.search(pattern, path):
+            return name
+    return f"other {method} {path[:30]}"
+
+
 def setup(args: argparse.Namespace) -> dict[str, Any]:
     import psycopg
 
@@ -311,8 +332,22 @@ def main() -> None:
         "DATABASE_CONN_MAX_AGE": "60",
         "DJANGO_SETTINGS_MODULE": "gonghui.settings",
     }
+    access_log = Path(tempfile.mkdtemp(prefix="card-flow-")) / "access.log"
     server = subprocess.Popen(  # noqa: S603 - our venv's gunicorn, fixed arguments
-        [str(VENV_BIN / "gunicorn"), "gonghui.wsgi", "-w", str(args.workers), "-b", f"127.0.0.1:{args.port}"],
+        [
+            str(VENV_BIN / "gunicorn"),
+            "gonghui.wsgi",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{args.port}",
+            # %(D)s: microseconds from the request read to the response sent, inside the worker — the
+            # server's own time, without the wait in the listen queue that the client-side figure has.
+            "--access-logfile",
+            str(access_log),
+            "--access-logformat",
+            "%(m)s %(U)s %(s)s %(D)s",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -356,6 +391,17 @@ def main() -> None:
         f"{timings.counts.get('call lost to another pad', 0)}"
     )
     assert cards == completed == distinct, "every completed application must hold exactly one distinct card"
+    print("\nserver time per step (gunicorn worker, %(D)s):")
+    server_ms: dict[str, list[float]] = defaultdict(list)
+    for line in access_log.read_text().splitlines():
+        method, path, _status, micros = line.split()
+        server_ms[step_of(method, path)].append(int(micros) / 1000)
+    print(f"{'step':<22}{'n':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
+    for step, values in sorted(server_ms.items()):
+        print(
+            f"{step:<22}{len(values):>7}{statistics.median(values):>9.1f}{pct(values, 99):>9.1f}{max(values):>9.1f}"
+        )
+    print("\nclient-side time per step (send to full answer on loopback, includes queueing for a worker):")
     print(f"{'step':<22}{'n':>7}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}")
     for step, values in sorted(timings.by_step.items()):
         print(

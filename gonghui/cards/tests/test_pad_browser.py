@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable, Iterator
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, ViewportSize, expect
 
 from gonghui.cards.models import Card, CardApplication
 from gonghui.cards.tests.helpers import apply, enrol
@@ -15,7 +15,7 @@ from gonghui.core.tests import test_browser as kit
 
 browser = kit.browser
 
-TABLETS = {
+TABLETS: dict[str, ViewportSize] = {
     "landscape": {"width": 1024, "height": 768},
     "portrait": {"width": 768, "height": 1024},
 }

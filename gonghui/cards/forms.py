@@ -35,7 +35,7 @@ class BatchForm(forms.Form):
 
 
 class VoidForm(forms.Form):
-    last4 = forms.RegexField(label=_("Last four digits of the card"), regex=r"^\d{4}$", max_length=4)
+    number = forms.CharField(label=_("Card number"), max_length=40)
     reason = forms.CharField(label=_("Why it is voided"), max_length=200)
 
 

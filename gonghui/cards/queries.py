@@ -13,6 +13,8 @@ from django.utils import timezone
 from gonghui.accounts.scope import path_q
 from gonghui.cards.actions import IN_PROGRESS_STATUSES, Status, operator_branch
 from gonghui.cards.models import BankBranch, Card, CardApplication, CardBlank, CardStock, PartnerKey
+from gonghui.cards.numbers import clean_card_number
+from gonghui.core.pii import blind_index
 from gonghui.orgs.models import OrgUnit
 
 # The pad's queue: waiting to be called, and the ones this branch's pads are working on.
@@ -126,11 +128,13 @@ def list_card_stocks(*, acting_user: Any) -> QuerySet[CardStock]:
     )
 
 
-def find_free_blank(*, acting_user: Any, last4: str) -> QuerySet[CardBlank]:
+def find_free_blank(*, acting_user: Any, number: str) -> CardBlank | None:
+    """A card still in one of the operator's branch's boxes, by its full number (via the blind index)."""
     branch = operator_branch(acting_user)
-    return CardBlank.objects.filter(stock__branch=branch, status=CardBlank.Status.FREE, last4=last4).order_by(
-        "pk"
-    )
+    index = blind_index(clean_card_number(number), purpose="card_number")
+    return CardBlank.objects.filter(
+        stock__branch=branch, status=CardBlank.Status.FREE, number_index=index
+    ).first()
 
 
 # ---- the partner API -------------------------------------------------------------------------------

@@ -337,9 +337,9 @@ def stock_load(request: HttpRequest, stock_id: int) -> HttpResponse:
 def blank_void(request: HttpRequest) -> HttpResponse:
     form = VoidForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Enter the card's last four digits and the reason."))
+        messages.error(request, _("Enter the card's number and the reason."))
         return redirect("cards:branch")
-    blank = queries.find_free_blank(acting_user=request.user, last4=form.cleaned_data["last4"]).first()
+    blank = queries.find_free_blank(acting_user=request.user, number=form.cleaned_data["number"])
     if blank is None:
         messages.error(request, str(actions.BlankNotFree.default_message))
         return redirect("cards:branch")

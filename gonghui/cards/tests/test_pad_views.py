@@ -1,0 +1,111 @@
+"""The pad's and the officers' pages through the test client: bad input gets a code, never a 500."""
+
+import json
+
+import pytest
+
+from gonghui.cards.models import CardApplication, CardBlank
+from gonghui.cards.numbers import sequential_card_numbers
+from gonghui.cards.tests.helpers import apply, enrol
+
+
+@pytest.fixture
+def called(personas) -> CardApplication:
+    application = apply(personas, enrol(personas, 1))
+    personas.client(personas.bank_operator).post(f"/bank/a/{application.pk}/call/")
+    application.refresh_from_db()
+    assert application.status == "CALLED"
+    return application
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"not json", b"{}", b'{"name": "x"}', json.dumps({"name": "a" * 500}).encode(), b"[]"],
+)
+def test_it_answers_a_broken_reader_reading_with_a_code(personas, called, body):
+    client = personas.client(personas.bank_operator)
+    response = client.post(f"/bank/a/{called.pk}/id-read/", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["code"] == "id_read_invalid"
+    called.refresh_from_db()
+    assert called.status == "CALLED"
+
+
+def test_it_answers_a_forged_fingerprint_confirmation_with_a_code(personas, called):
+    client = personas.client(personas.bank_operator)
+    reading = client.get(f"/bank/sim/reader/{called.pk}/").json()
+    assert (
+        client.post(f"/bank/a/{called.pk}/id-read/", reading, content_type="application/json").status_code
+        == 200
+    )
+    forged = client.post(f"/bank/sim/fingerprint/{called.pk}/").json()
+    forged["signature"] = "0" * 64
+    response = client.post(f"/bank/a/{called.pk}/authorise/", forged, content_type="application/json")
+    assert response.status_code == 403 and response.json()["code"] == "fingerprint_invalid"
+    garbage = client.post(f"/bank/a/{called.pk}/authorise/", b"{", content_type="application/json")
+    assert garbage.status_code == 403
+    genuine = client.post(f"/bank/sim/fingerprint/{called.pk}/").json()
+    assert (
+        client.post(f"/bank/a/{called.pk}/authorise/", genuine, content_type="application/json").status_code
+        == 200
+    )
+
+
+def test_a_second_pad_cannot_call_the_same_member(personas, called):
+    from gonghui.accounts.models import User
+    from gonghui.cards import actions
+    from gonghui.cards.tests.helpers import branch
+
+    other = User.objects.create_user("gaoli2", password="x-Long-enough-2026", display_name="第二台")
+    other.role_assignments.create(
+        unit=personas.unit("BJ-TZ"), role="BANK_OPERATOR", granted_at=called.submitted_at
+    )
+    actions.do_assign_branch_operator(acting_user=personas.city_admin, branch=branch("BOB-TZ"), user=other)
+    response = personas.client(other).post(f"/bank/a/{called.pk}/call/", follow=True)
+    assert response.redirect_chain[-1][0] == "/bank/"
+    assert "不能转为" in response.content.decode()
+    called.refresh_from_db()
+    assert called.called_by == personas.bank_operator
+
+
+def test_the_branch_page_loads_a_batch_and_voids_a_card(personas):
+    client = personas.client(personas.bank_operator)
+    page = client.get("/bank/branch/")
+    assert page.status_code == 200 and "通州支行1号卡箱" in page.content.decode()
+    stock = page.context["stocks"][0]
+    numbers = "\n".join(sequential_card_numbers(bin_prefix="621468", start=555_000, count=5))
+    response = client.post(
+        f"/bank/branch/stocks/{stock.pk}/load/", {"numbers": numbers, "batch": "B-7"}, follow=True
+    )
+    assert "已向卡箱装入5张卡" in response.content.decode()
+    bad = client.post(f"/bank/branch/stocks/{stock.pk}/load/", {"numbers": "1234"}, follow=True)
+    assert "不是本行的有效卡号" in bad.content.decode()
+    first = numbers.splitlines()[0]
+    client.post("/bank/branch/void/", {"number": first, "reason": "芯片损坏"})
+    assert CardBlank.objects.get(batch="B-7", last4=first[-4:]).status == "VOID"
+    lucheng_box = CardBlank.objects.filter(stock__branch__code="BOB-LC").first()
+    assert lucheng_box is not None
+    assert (
+        client.post(f"/bank/branch/stocks/{lucheng_box.stock_id}/load/", {"numbers": numbers}).status_code
+        == 404
+    )
+
+
+def test_officers_apply_in_bulk_and_follow_the_status(personas):
+    enrol(personas, 2)
+    enrol(personas, 3)
+    client = personas.client(personas.chair)
+    union = personas.unit("BJ-TZ-YS-YR")
+    response = client.post("/cards/bulk/", {"union": union.pk}, follow=True)
+    assert "已创建2份申请" in response.content.decode()
+    page = client.get("/cards/?status=ROUTED").content.decode()
+    assert "已分派网点" in page and "北京银行通州支行" in page
+    application = CardApplication.objects.first()
+    assert application is not None
+    detail = client.get(f"/cards/{application.pk}/")
+    assert detail.status_code == 200
+    from gonghui.cards.tests.helpers import branch
+
+    client.post(f"/cards/{application.pk}/", {"branch": branch("BOB-LC").pk})
+    application.refresh_from_db()
+    assert application.branch == branch("BOB-LC")
+    assert client.get("/cards/99999999999999999999/").status_code == 404

@@ -53,3 +53,8 @@ class RouteForm(forms.Form):
     def __init__(self, *args, branches, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["branch"].queryset = branches  # type: ignore[attr-defined]
+
+
+class SelfPhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    code = forms.CharField(label=_("Verification code"), max_length=10, required=False)

@@ -444,3 +444,59 @@ def application_cancel(request: HttpRequest, application_id: int) -> HttpRespons
     except DomainError as error:
         messages.error(request, error.message)
     return redirect("cards:application", application_id=application.pk)
+
+
+# ---- the member's own page -------------------------------------------------------------------------
+
+SELF_TICKET = "cards_self_ticket"
+
+
+def self_service(request: HttpRequest) -> HttpResponse:
+    """No login: the member proves the number by SMS code (gonghui.cards.selfservice)."""
+    from gonghui.cards import selfservice
+    from gonghui.cards.forms import SelfPhoneForm
+
+    ticket = request.session.get(SELF_TICKET, "")
+    phone = selfservice.verified_phone(ticket)
+    form = SelfPhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("step") == "send":
+                selfservice.do_send_card_self_code(phone=form.cleaned_data["phone"])
+                messages.success(
+                    request, _("If this number belongs to a union member, a code is on its way.")
+                )
+                form = SelfPhoneForm(initial={"phone": form.cleaned_data["phone"]})
+                return render(request, "cards/self.html", {"form": form, "code_sent": True})
+            request.session[SELF_TICKET] = selfservice.do_verify_card_self_code(
+                phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+            )
+            return redirect("cards:self_service")
+        except DomainError as error:
+            apply_error(form, error)
+            return render(
+                request, "cards/self.html", {"form": form, "code_sent": request.POST.get("step") != "send"}
+            )
+    if phone is None:
+        return render(request, "cards/self.html", {"form": form})
+    rows = selfservice.self_service_view(phone)
+    for row in rows:
+        if row["card"] is not None:
+            row["card_masked"] = mask_card_number(row["card"].number)
+    return render(request, "cards/self_status.html", {"rows": rows, "reasons": actions.RejectReason.LABELS})
+
+
+@require_POST
+def self_service_apply(request: HttpRequest, membership_id: int) -> HttpResponse:
+    from gonghui.cards import selfservice
+
+    membership = selfservice.membership_for_ticket(request.session.get(SELF_TICKET, ""), membership_id)
+    if membership is None:
+        return redirect("cards:self_service")
+    try:
+        actions.do_apply_for_card_self_service(membership=membership)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Your application has been sent to the bank."))
+    return redirect("cards:self_service")

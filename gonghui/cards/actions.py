@@ -270,7 +270,11 @@ def _require_officer(acting_user: Any, union: OrgUnit, rank: int = RANK_APPLY) -
 
 
 def operator_branch(acting_user: Any) -> BankBranch:
-    """The branch a bank operator works for; any other login is refused as if the page did not exist."""
+    """The branch a bank operator works for; any other login is refused as if the page did not exist.
+    Cached on the user object for the request, as its roles are (the access helper and the action ask)."""
+    cached = getattr(acting_user, "_gonghui_bank_branch", None)
+    if cached is not None:
+        return cached
     user_id = getattr(acting_user, "pk", None)
     if user_id is None:
         raise NotAnOperator()
@@ -281,6 +285,7 @@ def operator_branch(acting_user: Any) -> BankBranch:
     )
     if link is None or not acting_user.is_active:
         raise NotAnOperator()
+    acting_user._gonghui_bank_branch = link.branch
     return link.branch
 
 

@@ -94,7 +94,11 @@ def median_minutes_per_card(branch: BankBranch, *, now: datetime.datetime) -> tu
     return round(statistics.median(minutes), 1), len(minutes)
 
 
-def get_branch_day(*, acting_user: Any, now: datetime.datetime | None = None) -> BranchDay:
+def get_branch_day(
+    *, acting_user: Any, now: datetime.datetime | None = None, with_median: bool = True
+) -> BranchDay:
+    """The day's figures for the operator's branch. The queue fragment, polled every few seconds by every
+    pad, leaves out the median (it reads 30 days of rows); the page and the branch page show it."""
     now = now or timezone.now()
     branch = operator_branch(acting_user)
     start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -103,7 +107,7 @@ def get_branch_day(*, acting_user: Any, now: datetime.datetime | None = None) ->
         completed=Count("pk", filter=Q(completed_at__gte=start)),
     )
     free = CardBlank.objects.filter(stock__branch=branch, status=CardBlank.Status.FREE).count()
-    median, timed = median_minutes_per_card(branch, now=now)
+    median, timed = median_minutes_per_card(branch, now=now) if with_median else (None, 0)
     return BranchDay(
         branch=branch,
         issued_today=counts["issued"],

@@ -46,16 +46,21 @@ def _json_error(error: DomainError) -> JsonResponse:
 # ---- the pad ---------------------------------------------------------------------------------------
 
 
+# A pad shows this many of the waiting members; the count above the list says how many there are.
+QUEUE_ROWS = 30
+
+
 @staff_required
 def pad(request: HttpRequest) -> HttpResponse:
     day = queries.get_branch_day(acting_user=request.user)
-    return render(request, "cards/pad.html", {"day": day, "queue": _queue_rows(request)})
+    return render(request, "cards/pad.html", {"day": day, **_queue(request)})
 
 
-def _queue_rows(request: HttpRequest) -> list[dict[str, Any]]:
+def _queue(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
+    queue = queries.list_pad_queue(acting_user=request.user)
     rows = []
-    for application in queries.list_pad_queue(acting_user=request.user)[:200]:
+    for application in queue[:QUEUE_ROWS]:
         rows.append(
             {
                 "application": application,
@@ -63,14 +68,14 @@ def _queue_rows(request: HttpRequest) -> list[dict[str, Any]]:
                 "waiting_minutes": int((now - (application.routed_at or now)).total_seconds() // 60),
             }
         )
-    return rows
+    return {"queue": rows, "queue_total": len(rows) if len(rows) < QUEUE_ROWS else queue.count()}
 
 
 @staff_required
 def pad_queue(request: HttpRequest) -> HttpResponse:
     """The queue fragment the pad polls (htmx, every few seconds): new applications appear by themselves."""
-    day = queries.get_branch_day(acting_user=request.user)
-    return render(request, "cards/_pad_queue.html", {"day": day, "queue": _queue_rows(request)})
+    day = queries.get_branch_day(acting_user=request.user, with_median=False)
+    return render(request, "cards/_pad_queue.html", {"day": day, **_queue(request)})
 
 
 @staff_required

@@ -120,7 +120,7 @@ def partner_post_status(request: HttpRequest, application_id: Id, payload: Statu
     outcome = actions.do_partner_update_status(
         key=request.auth,  # type: ignore[attr-defined]
         application=application,
-        update=actions.StatusUpdate(**payload.dict()),
+        update=actions.StatusUpdate(**payload.model_dump()),
         now=timezone.now(),
     )
     return {"application": outcome.application, "changed": outcome.changed}

@@ -5,6 +5,7 @@ because the ID card read did not match, 周婷 and 吴雪 wait in the queue; the
 by 潞源's officer to 潞城支行, where they wait. Loading twice changes nothing."""
 
 import contextlib
+import datetime
 import time
 from typing import Any
 
@@ -91,8 +92,8 @@ def _work_the_pads(story: Any, branches: dict[str, BankBranch]) -> None:
         other = actions.IdCardReading(
             name="孙涛",
             resident_id="110101199003071234",
-            valid_from=timezone.localdate().replace(year=2020),
-            valid_until=timezone.localdate().replace(year=2040),
+            valid_from=timezone.localdate() - datetime.timedelta(days=6 * 365),
+            valid_until=timezone.localdate() + datetime.timedelta(days=14 * 365),
             issuing_authority="北京市公安局东城分局",
             reader_id="demo-reader",
         )
@@ -114,8 +115,8 @@ def _issue_on_pad(
         reading=actions.IdCardReading(
             name=person.name,
             resident_id=person.resident_id,
-            valid_from=today.replace(year=today.year - 3),
-            valid_until=today.replace(year=today.year + 7),
+            valid_from=(today - datetime.timedelta(days=3 * 365)),
+            valid_until=(today + datetime.timedelta(days=7 * 365)),
             issuing_authority="北京市公安局通州分局",
             reader_id="demo-reader",
         ),

@@ -7,6 +7,7 @@ import statistics
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -65,11 +66,19 @@ def list_pad_queue(*, acting_user: Any) -> QuerySet[CardApplication]:
 
 
 def union_hierarchy_name(union: OrgUnit) -> str:
-    """ "通州区总工会 / 永顺镇总工会 / 北京云锐国际文化传媒有限公司工会" — the union as the bank records it."""
+    """ "通州区总工会 / 永顺镇总工会 / 北京云锐国际文化传媒有限公司工会" — the union as the bank records it.
+    Cached for a minute per union path: the partner API lists a hundred applications of a few unions at
+    a time, and a renamed union reaching the bank a minute later is harmless."""
+    key = f"cards:union-hierarchy:{union.path}"
+    cached = cache.get(key)
+    if cached is not None:
+        return str(cached)
     ids = [int(part) for part in union.path.strip("/").split("/") if part]
     names = dict(OrgUnit.objects.filter(pk__in=ids).values_list("pk", "name"))
     # The city federation is the same for every card: left out to keep the line readable.
-    return " / ".join(names[i] for i in ids[1:] if i in names) or union.name
+    value = " / ".join(names[i] for i in ids[1:] if i in names) or union.name
+    cache.set(key, value, 60)
+    return value
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,7 @@ def find_free_blank(*, acting_user: Any, number: str) -> CardBlank | None:
 
 
 def partner_applications(*, key: PartnerKey, status: str | None = None) -> QuerySet[CardApplication]:
-    qs = CardApplication.objects.filter(branch_id=key.branch_id).select_related("person", "union")
+    qs = CardApplication.objects.filter(branch_id=key.branch_id).select_related("person", "union", "card")
     qs = qs.filter(status=status) if status else qs.filter(status__in=IN_PROGRESS_STATUSES)
     return qs.order_by("routed_at", "pk")
 

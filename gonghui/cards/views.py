@@ -1,5 +1,6 @@
 """Pages: the bank operator's pad (/bank/) and the union officers' card status pages (/cards/)."""
 
+import datetime
 import time
 from typing import Any
 
@@ -251,8 +252,8 @@ def sim_reader(request: HttpRequest, application_id: int) -> HttpResponse:
     reading = {
         "name": person.name,
         "resident_id": person.resident_id,
-        "valid_from": today.replace(year=today.year - 5).isoformat(),
-        "valid_until": today.replace(year=today.year + 5).isoformat(),
+        "valid_from": (today - datetime.timedelta(days=5 * 365)).isoformat(),
+        "valid_until": (today + datetime.timedelta(days=5 * 365)).isoformat(),
         "issuing_authority": "北京市公安局通州分局",
         "reader_id": "simulated-reader",
     }
@@ -260,8 +261,8 @@ def sim_reader(request: HttpRequest, application_id: int) -> HttpResponse:
         reading["name"] = "王" + person.name[1:] if person.name[:1] != "王" else "李" + person.name[1:]
         reading["resident_id"] = "110101199003071234"
     elif variant == "expired":
-        reading["valid_from"] = today.replace(year=today.year - 20).isoformat()
-        reading["valid_until"] = today.replace(year=today.year - 1).isoformat()
+        reading["valid_from"] = (today - datetime.timedelta(days=20 * 365)).isoformat()
+        reading["valid_until"] = (today - datetime.timedelta(days=1 * 365)).isoformat()
     return JsonResponse(reading)
 
 

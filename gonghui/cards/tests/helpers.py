@@ -68,8 +68,8 @@ def reading_for(application: CardApplication, **changes: Any) -> actions.IdCardR
     values: dict[str, Any] = {
         "name": application.person.name,
         "resident_id": application.person.resident_id,
-        "valid_from": today.replace(year=today.year - 2),
-        "valid_until": today.replace(year=today.year + 8),
+        "valid_from": (today - datetime.timedelta(days=2 * 365)),
+        "valid_until": (today + datetime.timedelta(days=8 * 365)),
         "issuing_authority": "北京市公安局通州分局",
         "reader_id": "test-reader",
     }

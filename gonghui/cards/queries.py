@@ -44,8 +44,20 @@ def branches_for_routing(acting_user: Any) -> QuerySet[BankBranch]:
 
 
 def branches_in_scope(acting_user: Any) -> QuerySet[BankBranch]:
-    """Branches serving a union inside the officer's subtree (the officer manages their keys)."""
-    return BankBranch.objects.filter(path_q(acting_user, "serves_unit__path")).select_related("serves_unit")
+    """Branches serving a union inside the officer's subtree (district officers manage their keys)."""
+    from gonghui.cards.actions import RANK_MANAGE_BRANCHES
+
+    return BankBranch.objects.filter(
+        path_q(acting_user, "serves_unit__path", min_rank=RANK_MANAGE_BRANCHES)
+    ).select_related("serves_unit")
+
+
+def list_branches_with_keys(*, acting_user: Any) -> list[tuple[BankBranch, list[PartnerKey]]]:
+    branches = list(branches_in_scope(acting_user).order_by("bank_name", "name"))
+    keys: dict[int, list[PartnerKey]] = {b.pk: [] for b in branches}
+    for key in PartnerKey.objects.filter(branch__in=branches).order_by("-created_at"):
+        keys[key.branch_id].append(key)
+    return [(b, keys[b.pk]) for b in branches]
 
 
 # ---- the pad ---------------------------------------------------------------------------------------

@@ -506,3 +506,58 @@ def self_service_apply(request: HttpRequest, membership_id: int) -> HttpResponse
     else:
         messages.success(request, _("Your application has been sent to the bank."))
     return redirect("cards:self_service")
+
+
+# ---- branches and partner keys (district officers) -------------------------------------------------
+
+
+@staff_required
+def branch_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "cards/branch_list.html",
+        {"branches": queries.list_branches_with_keys(acting_user=request.user)},
+    )
+
+
+@staff_required
+@require_POST
+def partner_key_issue(request: HttpRequest, branch_id: int) -> HttpResponse:
+    """Issue (rotate) the branch's partner key; the secret is shown on this answer only."""
+    from gonghui.cards.access import access_branch
+
+    branch = access_branch(request.user, branch_id)
+    key, secret = actions.do_issue_partner_key(acting_user=request.user, branch=branch)
+    response = render(
+        request, "cards/partner_key_issued.html", {"branch": branch, "key": key, "secret": secret}
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@staff_required
+@require_POST
+def partner_key_revoke(request: HttpRequest, key_id: int) -> HttpResponse:
+    from gonghui.cards.access import access_partner_key
+
+    key = access_partner_key(request.user, key_id)
+    actions.do_revoke_partner_key(acting_user=request.user, key=key)
+    messages.success(request, _("Key %(key)s revoked.") % {"key": key.key_id})
+    return redirect("cards:branches")
+
+
+@staff_required
+@require_POST
+def card_report_lost(request: HttpRequest, application_id: int) -> HttpResponse:
+    application = access_card_application(request.user, application_id)
+    card = queries.card_of(application)
+    if card is None:
+        raise NotFound()
+    try:
+        replacement = actions.do_report_card_lost(acting_user=request.user, card=card)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("cards:application", application_id=application.pk)
+    messages.success(request, _("The card is reported lost; a replacement application was made."))
+    assert replacement is not None
+    return redirect("cards:application", application_id=replacement.pk)

@@ -109,3 +109,37 @@ def test_officers_apply_in_bulk_and_follow_the_status(personas):
     application.refresh_from_db()
     assert application.branch == branch("BOB-LC")
     assert client.get("/cards/99999999999999999999/").status_code == 404
+
+
+def test_a_district_officer_issues_and_revokes_partner_keys(personas):
+    from gonghui.cards.models import PartnerKey
+    from gonghui.cards.tests.helpers import branch
+
+    client = personas.client(personas.tongzhou_officer)
+    page = client.get("/cards/branches/").content.decode()
+    assert "北京银行通州支行" in page and "北京银行潞城支行" in page
+    response = client.post(f"/cards/branches/{branch('BOB-TZ').pk}/keys/new/")
+    assert response["Cache-Control"] == "no-store"
+    key = PartnerKey.objects.filter(branch=branch("BOB-TZ")).order_by("-pk").first()
+    assert key is not None and key.secret in response.content.decode()
+    assert key.secret not in client.get("/cards/branches/").content.decode()
+    client.post(f"/cards/keys/{key.pk}/revoke/")
+    key.refresh_from_db()
+    assert key.revoked_at is not None
+    # A union chair manages no branch; 海淀 sees none of 通州's.
+    assert "北京银行" not in personas.client(personas.chair).get("/cards/branches/").content.decode()
+    haidian = personas.client(personas.haidian_officer)
+    assert haidian.post(f"/cards/branches/{branch('BOB-TZ').pk}/keys/new/").status_code == 404
+
+
+def test_an_officer_reports_a_card_lost_from_the_console(personas):
+    from gonghui.cards import actions
+    from gonghui.cards.tests.helpers import walk_to_authorised
+
+    application = walk_to_authorised(apply(personas, enrol(personas, 9)), personas.bank_operator)
+    actions.do_issue_card(acting_user=personas.bank_operator, application=application)
+    client = personas.client(personas.chair)
+    assert "挂失" in client.get(f"/cards/{application.pk}/").content.decode()
+    response = client.post(f"/cards/{application.pk}/lost/", follow=True)
+    assert "补卡" in response.content.decode()
+    assert CardApplication.objects.filter(source="REPLACEMENT", status="ROUTED").count() == 1

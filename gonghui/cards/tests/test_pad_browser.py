@@ -104,6 +104,12 @@ def test_it_issues_a_card_on_the_pad_from_queue_to_done(
     expect(page.get_by_role("status")).to_contain_text(f"办结：{first.person.name}已领到卡")
     expect(page.get_by_test_id("issued-today")).to_have_text("1")
     tab.screenshot(f"pad-done-{orientation}")
+    page.get_by_role("link", name="网点与卡箱").click()
+    expect(page.get_by_role("heading", name="北京银行通州支行")).to_be_visible()
+    expect(page.get_by_test_id("median")).to_have_text(re.compile(r"^\d+(\.\d)?$"))
+    expect(page.locator("table")).to_contain_text("通州支行1号卡箱")
+    fits(tab)
+    tab.screenshot(f"pad-branch-{orientation}")
 
     first.refresh_from_db()
     card.refresh_from_db()

@@ -998,6 +998,24 @@ def do_record_partner_refusal(
     )
 
 
+@transaction.atomic(durable=True)
+def do_record_partner_disclosure(
+    *, key: PartnerKey, application_ids: list[int], now: datetime.datetime | None = None
+) -> None:
+    """The bank received full personal data (name, resident ID, phone) of these applications: every full
+    view is logged (DESIGN §3), here as one event per answer."""
+    if not application_ids:
+        return
+    record_event(
+        acting_user=None,
+        event_type="partner_applications_disclosed",
+        obj=key.branch,
+        unit=key.branch.serves_unit,
+        details={"key_id": key.key_id, "application_ids": application_ids[:500]},
+        now=now,
+    )
+
+
 # ---- cards after issue -----------------------------------------------------------------------------
 
 

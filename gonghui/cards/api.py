@@ -5,7 +5,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
 from gonghui.cards import actions, queries
@@ -30,6 +30,13 @@ from gonghui.members.access import access_membership
 from gonghui.orgs.access import access_org_unit
 
 router = Router(tags=["cards"])
+
+
+class PartnerPage(Schema):
+    items: list[PartnerApplicationOut]
+    count: int
+
+
 partner_router = Router(tags=["partner"], auth=PartnerSignature())
 
 
@@ -97,19 +104,27 @@ def _partner_application(request: HttpRequest, application_id: int) -> Any:
         raise _refused_not_found(request) from None
 
 
-@partner_router.get("/applications", response={200: list[PartnerApplicationOut], **ERRORS})
-@paginate(Pagination)
-def partner_list_applications(  # type: ignore[no-untyped-def]
+@partner_router.get("/applications", response={200: PartnerPage, **ERRORS})
+def partner_list_applications(
     request: HttpRequest,
     status: ApplicationStatus | None = None,  # type: ignore[valid-type]
-):
-    """The branch's applications (default: all in progress; `status=ROUTED` for the ones to open)."""
-    return queries.partner_applications(key=request.auth, status=status)  # type: ignore[attr-defined]
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0, le=10_000_000),
+) -> Any:
+    """The branch's applications (default: all in progress; `status=ROUTED` for the ones to open),
+    oldest first. Each answer is logged as a disclosure of the listed applications' personal data."""
+    key = request.auth  # type: ignore[attr-defined]
+    qs = queries.partner_applications(key=key, status=status)
+    items = list(qs[offset : offset + limit])
+    actions.do_record_partner_disclosure(key=key, application_ids=[a.pk for a in items])
+    return {"items": items, "count": qs.count()}
 
 
 @partner_router.get("/applications/{application_id}", response={200: PartnerApplicationOut, **ERRORS})
 def partner_get_application(request: HttpRequest, application_id: Id) -> Any:
-    return _partner_application(request, application_id)
+    application = _partner_application(request, application_id)
+    actions.do_record_partner_disclosure(key=request.auth, application_ids=[application.pk])  # type: ignore[attr-defined]
+    return application
 
 
 @partner_router.post("/applications/{application_id}/status", response={200: StatusOut, **ERRORS})

@@ -74,6 +74,7 @@ EVENT_LABELS = {
     "card_self_code_sent": _("Card self-service: code sent"),
     "card_self_code_verified": _("Card self-service: phone verified"),
     "cards_cancelled_membership_ended": _("Cards cancelled: membership ended"),
+    "partner_applications_disclosed": _("Applicants' data handed to the bank"),
     "partner_key_issued": _("Partner key issued"),
     "partner_key_revoked": _("Partner key revoked"),
     "partner_request_refused": _("Partner request refused"),

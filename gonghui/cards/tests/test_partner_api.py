@@ -82,6 +82,9 @@ def test_it_hands_the_bank_the_routed_applications_with_what_opening_a_card_need
     assert item["resident_id"] == application.person.resident_id
     assert item["phone"] == "13900002222"
     assert item["union_hierarchy"] == "通州区总工会 / 永顺镇总工会 / 北京云锐国际文化传媒有限公司工会"
+    # Full personal data went to the bank: the answer is logged with the applications it named.
+    event = AuditEvent.objects.get(event_type="partner_applications_disclosed")
+    assert event.details == {"key_id": tongzhou.key_id, "application_ids": [application.pk]}
 
 
 def test_it_records_issue_activation_and_medical_link_and_answers_retries_the_same(tongzhou, application):

@@ -236,6 +236,11 @@ class NotAnOperator(NotFound):
     default_message = _("Your login is not tied to a bank branch; ask the union to link it.")
 
 
+class CalledElsewhere(Conflict):
+    code = "called_elsewhere"
+    default_message = _("Another pad has already called up this member.")
+
+
 class StatusUpdateConflict(Conflict):
     code = "status_conflict"
     default_message = _("The application already has a different outcome: %(detail)s.")
@@ -532,6 +537,8 @@ def do_call_card_application(
     _require_branch_operator(acting_user, application)
     if application.status == Status.CALLED and application.called_by_id == acting_user.pk:
         return application  # a double tap on the pad
+    if application.status == Status.CALLED:
+        raise CalledElsewhere()
     changed = _move(application, Status.CALLED, now)
     application.called_by = acting_user
     application.save(update_fields=[*changed, "called_by"])

@@ -15,6 +15,7 @@ from gonghui.accounts.scope import path_q
 from gonghui.cards.actions import IN_PROGRESS_STATUSES, Status, operator_branch
 from gonghui.cards.models import BankBranch, Card, CardApplication, CardBlank, CardStock, PartnerKey
 from gonghui.cards.numbers import clean_card_number
+from gonghui.core.errors import NotFound
 from gonghui.core.pii import blind_index
 from gonghui.orgs.models import OrgUnit
 
@@ -61,6 +62,14 @@ def list_branches_with_keys(*, acting_user: Any) -> list[tuple[BankBranch, list[
 
 
 # ---- the pad ---------------------------------------------------------------------------------------
+
+
+def is_bank_operator(acting_user: Any) -> bool:
+    try:
+        operator_branch(acting_user)
+    except NotFound:
+        return False
+    return True
 
 
 def pad_applications(acting_user: Any) -> QuerySet[CardApplication]:

@@ -367,6 +367,9 @@ def _member_unions(request: HttpRequest):  # type: ignore[no-untyped-def]
 
 @staff_required
 def application_list(request: HttpRequest) -> HttpResponse:
+    if queries.is_bank_operator(request.user):
+        # A bank operator's "service cards" is the pad: the officers' list holds nothing for them.
+        return redirect("cards:pad")
     status = request.GET.get("status", "")
     applications = queries.list_card_applications(
         acting_user=request.user, status=status if status in Status.values else None

@@ -62,7 +62,7 @@ def test_a_second_pad_cannot_call_the_same_member(personas, called):
     actions.do_assign_branch_operator(acting_user=personas.city_admin, branch=branch("BOB-TZ"), user=other)
     response = personas.client(other).post(f"/bank/a/{called.pk}/call/", follow=True)
     assert response.redirect_chain[-1][0] == "/bank/"
-    assert "不能转为" in response.content.decode()
+    assert "已被其他终端叫号" in response.content.decode()
     called.refresh_from_db()
     assert called.called_by == personas.bank_operator
 

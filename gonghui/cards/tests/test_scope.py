@@ -69,6 +69,8 @@ def test_a_bank_operator_reaches_nothing_else_of_gonghui(personas, at_tongzhou):
     assert client.get(f"/api/v1/cards/applications/{at_tongzhou.pk}").status_code == 404
     assert client.get("/api/v1/members").json()["items"] == []
     assert client.get(f"/cards/{at_tongzhou.pk}/").status_code == 404
+    # The nav's "service cards" takes an operator to the pad.
+    assert client.get("/cards/")["Location"] == "/bank/"
 
 
 def test_a_login_without_a_branch_gets_no_pad(personas):

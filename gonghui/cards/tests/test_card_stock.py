@@ -90,7 +90,7 @@ def test_it_warns_when_the_box_runs_low(personas):
     assert day.free_cards == 19 and day.low_stock
 
 
-def test_the_database_refuses_a_card_number_twice(personas):
+def test_it_has_the_database_refuse_a_card_number_twice(personas):
     application = walk_to_authorised(apply(personas, enrol(personas, 2)), personas.bank_operator)
     card = actions.do_issue_card(acting_user=personas.bank_operator, application=application)
     other = apply(personas, enrol(personas, 3))

@@ -54,7 +54,7 @@ def test_it_refuses_to_cancel_cards_of_an_active_membership(personas, card):
         )
 
 
-def test_an_officer_cancels_an_open_application(personas):
+def test_it_lets_an_officer_cancel_an_open_application(personas):
     application = apply(personas, enrol(personas, 2))
     application = actions.do_cancel_card_application(acting_user=personas.chair, application=application)
     assert application.status == CardApplication.Status.CANCELLED and application.cancelled_at is not None

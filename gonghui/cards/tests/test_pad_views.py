@@ -50,7 +50,7 @@ def test_it_answers_a_forged_fingerprint_confirmation_with_a_code(personas, call
     )
 
 
-def test_a_second_pad_cannot_call_the_same_member(personas, called):
+def test_it_refuses_a_second_pad_calling_the_same_member(personas, called):
     from gonghui.accounts.models import User
     from gonghui.cards import actions
     from gonghui.cards.tests.helpers import branch
@@ -67,7 +67,7 @@ def test_a_second_pad_cannot_call_the_same_member(personas, called):
     assert called.called_by == personas.bank_operator
 
 
-def test_the_branch_page_loads_a_batch_and_voids_a_card(personas):
+def test_it_loads_a_batch_and_voids_a_card_on_the_branch_page(personas):
     client = personas.client(personas.bank_operator)
     page = client.get("/bank/branch/")
     assert page.status_code == 200 and "通州支行1号卡箱" in page.content.decode()
@@ -90,7 +90,7 @@ def test_the_branch_page_loads_a_batch_and_voids_a_card(personas):
     )
 
 
-def test_officers_apply_in_bulk_and_follow_the_status(personas):
+def test_it_lets_officers_apply_in_bulk_and_follow_the_status(personas):
     enrol(personas, 2)
     enrol(personas, 3)
     client = personas.client(personas.chair)
@@ -111,7 +111,7 @@ def test_officers_apply_in_bulk_and_follow_the_status(personas):
     assert client.get("/cards/99999999999999999999/").status_code == 404
 
 
-def test_a_district_officer_issues_and_revokes_partner_keys(personas):
+def test_it_lets_a_district_officer_issue_and_revoke_partner_keys(personas):
     from gonghui.cards.models import PartnerKey
     from gonghui.cards.tests.helpers import branch
 
@@ -132,7 +132,7 @@ def test_a_district_officer_issues_and_revokes_partner_keys(personas):
     assert haidian.post(f"/cards/branches/{branch('BOB-TZ').pk}/keys/new/").status_code == 404
 
 
-def test_an_officer_reports_a_card_lost_from_the_console(personas):
+def test_it_lets_an_officer_report_a_card_lost_from_the_console(personas):
     from gonghui.cards import actions
     from gonghui.cards.tests.helpers import walk_to_authorised
 

@@ -28,7 +28,7 @@ def at_tongzhou(personas):
     return apply(personas, enrol(personas, 2, phone="13900004444"))
 
 
-def test_an_operator_of_tongzhou_cannot_see_luchengs_queue(
+def test_it_hides_luchengs_queue_from_an_operator_of_tongzhou(
     personas, at_lucheng, at_tongzhou, lucheng_operator
 ):
     client = personas.client(personas.bank_operator)
@@ -49,7 +49,7 @@ def test_an_operator_of_tongzhou_cannot_see_luchengs_queue(
     assert at_lucheng.person.name in lucheng and at_tongzhou.person.name not in lucheng
 
 
-def test_the_pad_shows_only_what_opening_the_card_needs(personas, at_tongzhou):
+def test_it_shows_the_pad_only_what_opening_the_card_needs(personas, at_tongzhou):
     client = personas.client(personas.bank_operator)
     client.post(f"/bank/a/{at_tongzhou.pk}/call/")
     page = client.get(f"/bank/a/{at_tongzhou.pk}/").content.decode()
@@ -63,7 +63,7 @@ def test_the_pad_shows_only_what_opening_the_card_needs(personas, at_tongzhou):
         assert other not in page
 
 
-def test_a_bank_operator_reaches_nothing_else_of_gonghui(personas, at_tongzhou):
+def test_it_gives_a_bank_operator_nothing_else_of_gonghui(personas, at_tongzhou):
     client = personas.client(personas.bank_operator)
     assert client.get("/api/v1/cards/applications").json()["items"] == []
     assert client.get(f"/api/v1/cards/applications/{at_tongzhou.pk}").status_code == 404
@@ -73,12 +73,12 @@ def test_a_bank_operator_reaches_nothing_else_of_gonghui(personas, at_tongzhou):
     assert client.get("/cards/")["Location"] == "/bank/"
 
 
-def test_a_login_without_a_branch_gets_no_pad(personas):
+def test_it_gives_a_login_without_a_branch_no_pad(personas):
     for user in (personas.chair, personas.city_admin, personas.outsider):
         assert personas.client(user).get("/bank/").status_code == 404
 
 
-def test_union_officers_see_status_only_in_their_subtree(personas, at_tongzhou):
+def test_it_shows_union_officers_status_only_in_their_subtree(personas, at_tongzhou):
     application = walk_to_authorised(at_tongzhou, personas.bank_operator)
     actions.do_issue_card(acting_user=personas.bank_operator, application=application)
     chair = personas.client(personas.chair)
@@ -98,7 +98,7 @@ def test_union_officers_see_status_only_in_their_subtree(personas, at_tongzhou):
     assert haidian.get(f"/cards/{application.pk}/").status_code == 404
 
 
-def test_officers_can_reroute_and_create_through_the_api(personas):
+def test_it_lets_officers_create_and_reroute_through_the_api(personas):
     membership = enrol(personas, 5)
     client = personas.client(personas.chair)
     created = client.post(

@@ -21,7 +21,7 @@ def code_from_outbox() -> str:
     return match.group(1)
 
 
-def test_a_member_sees_their_status_and_applies(personas, django_capture_on_commit_callbacks):
+def test_it_lets_a_member_see_their_status_and_apply(personas, django_capture_on_commit_callbacks):
     membership = enrol(personas, 1, phone=PHONE)
     client = Client()
     with django_capture_on_commit_callbacks(execute=True):
@@ -38,7 +38,7 @@ def test_a_member_sees_their_status_and_applies(personas, django_capture_on_comm
     assert "已分派网点" in client.get("/cards/self/").content.decode()
 
 
-def test_an_unknown_number_gets_the_same_answer_and_no_text(personas, django_capture_on_commit_callbacks):
+def test_it_gives_an_unknown_number_the_same_answer_and_no_text(personas, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         response = Client().post("/cards/self/", {"phone": "13900008888", "step": "send"})
     assert "如果该号码属于工会会员" in response.content.decode()
@@ -53,7 +53,7 @@ def test_it_limits_codes_per_number(personas):
     assert "请稍候" in again.content.decode()
 
 
-def test_a_retired_member_is_told_why(personas, django_capture_on_commit_callbacks):
+def test_it_tells_a_retired_member_why(personas, django_capture_on_commit_callbacks):
     membership = enrol(personas, 3, phone=PHONE, employment_status=EmploymentStatus.RETIRED)
     client = Client()
     with django_capture_on_commit_callbacks(execute=True):
@@ -64,7 +64,7 @@ def test_a_retired_member_is_told_why(personas, django_capture_on_commit_callbac
     assert not CardApplication.objects.exists()
 
 
-def test_without_a_verified_number_nothing_is_shown_or_applied(personas):
+def test_it_shows_and_applies_nothing_without_a_verified_number(personas):
     membership = enrol(personas, 4, phone=PHONE)
     client = Client()
     assert membership.person.name not in client.get("/cards/self/").content.decode()

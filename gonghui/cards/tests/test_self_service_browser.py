@@ -17,7 +17,7 @@ open_tab = kit.open_tab
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_a_member_applies_for_the_card_on_a_phone(live_server, personas, open_tab):
+def test_it_lets_a_member_apply_for_the_card_on_a_phone(live_server, personas, open_tab):
     membership = enrol(personas, 1, phone="13900009999")
     tab = open_tab("phone")
     page = tab.page

@@ -190,3 +190,19 @@ def live_card_for_person(*, acting_user: Any, person_id: int) -> Card | None:
         .filter(status__in=[Card.Status.ISSUED, Card.Status.ACTIVE])
         .first()
     )
+
+
+def find_members_to_apply(*, acting_user: Any, text: str) -> list[dict[str, Any]]:
+    """Active members matching a name, resident ID or phone in the officer's scope, with their card
+    status, for the "apply for one member" search on /cards/."""
+    from gonghui.members.queries import search_members
+
+    if not text.strip():
+        return []
+    memberships = list(search_members(acting_user=acting_user, text=text, status="ACTIVE")[:20])
+    latest: dict[int, CardApplication] = {}
+    for application in CardApplication.objects.filter(
+        person_id__in=[m.person_id for m in memberships]
+    ).order_by("pk"):
+        latest[application.person_id] = application
+    return [{"membership": m, "application": latest.get(m.person_id)} for m in memberships]

@@ -382,6 +382,10 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Status.choices,
             "bulk_form": BulkForm(units=_member_unions(request)),
+            "member_query": request.GET.get("member", "")[:50],
+            "member_matches": queries.find_members_to_apply(
+                acting_user=request.user, text=request.GET.get("member", "")[:50]
+            ),
             "reasons": actions.RejectReason.LABELS,
         },
     )

@@ -143,3 +143,17 @@ def test_it_lets_an_officer_report_a_card_lost_from_the_console(personas):
     response = client.post(f"/cards/{application.pk}/lost/", follow=True)
     assert "补卡" in response.content.decode()
     assert CardApplication.objects.filter(source="REPLACEMENT", status="ROUTED").count() == 1
+
+
+def test_it_lets_an_officer_find_one_member_and_apply(personas):
+    membership = enrol(personas, 11)
+    client = personas.client(personas.chair)
+    page = client.get("/cards/", {"member": membership.person.name}).content.decode()
+    assert membership.person.name in page and f"/cards/member/{membership.pk}/apply/" in page
+    client.post(f"/cards/member/{membership.pk}/apply/")
+    assert CardApplication.objects.get().source == "OFFICER"
+    page = client.get("/cards/", {"member": membership.person.name}).content.decode()
+    assert f"/cards/member/{membership.pk}/apply/" not in page
+    # 海淀's officer does not find 通州's member.
+    other = personas.client(personas.haidian_officer).get("/cards/", {"member": membership.person.name})
+    assert "未找到" in other.content.decode()

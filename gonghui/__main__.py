@@ -8,7 +8,11 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gonghui.settings")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["gonghui", *sys.argv[1:]])
+    args = sys.argv[1:]
+    # Django command names cannot contain "-": `gonghui bank-sim` is the name for bank_sim.
+    if args[:1] == ["bank-sim"]:
+        args[0] = "bank_sim"
+    execute_from_command_line(["gonghui", *args])
 
 
 if __name__ == "__main__":

@@ -7,6 +7,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gonghui.accounts.api import router as accounts_router
+from gonghui.cards.api import partner_router
+from gonghui.cards.api import router as cards_router
 from gonghui.collect.api import router as collect_router
 from gonghui.core.api import router as audit_router
 from gonghui.core.api_support import API_AUTH
@@ -33,6 +35,8 @@ api.add_router("/members", members_router)
 api.add_router("/collect", collect_router)
 api.add_router("/join", join_router)
 api.add_router("/meetings", meetings_router)
+api.add_router("/cards", cards_router)
+api.add_router("/partner", partner_router)
 
 
 @api.exception_handler(DomainError)

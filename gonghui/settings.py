@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "gonghui.members",
     "gonghui.collect",
     "gonghui.meetings",
+    "gonghui.cards",
 ]
 
 MIDDLEWARE = [

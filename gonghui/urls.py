@@ -12,6 +12,7 @@ urlpatterns = [
     path("join/", include("gonghui.members.join_urls")),
     path("meetings/", include("gonghui.meetings.urls")),
     path("m/", include("gonghui.meetings.public_urls")),
+    path("", include("gonghui.cards.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -30,7 +30,7 @@ def _with_visible_roles(request: HttpRequest, user: User) -> User:
     return user
 
 
-@router.get("/staff/{staff_id}", response={200: StaffOut, **ERRORS})
+@router.get("/staff/{int:staff_id}", response={200: StaffOut, **ERRORS})
 def get_staff(request: HttpRequest, staff_id: int) -> User:
     return _with_visible_roles(request, access_staff(request.user, staff_id))
 
@@ -50,14 +50,14 @@ def create_staff(request: HttpRequest, payload: StaffIn) -> tuple[int, User]:
     return 201, _with_visible_roles(request, user)
 
 
-@router.post("/staff/{staff_id}/roles", response={201: RoleOut, **ERRORS})
+@router.post("/staff/{int:staff_id}/roles", response={201: RoleOut, **ERRORS})
 def grant_role(request: HttpRequest, staff_id: int, payload: GrantIn) -> tuple[int, RoleAssignment]:
     user = access_staff(request.user, staff_id)
     unit = access_org_unit(request.user, payload.unit_id)
     return 201, actions.do_grant_role(acting_user=request.user, user=user, unit=unit, role=payload.role)
 
 
-@router.delete("/roles/{assignment_id}", response={200: RoleOut, **ERRORS})
+@router.delete("/roles/{int:assignment_id}", response={200: RoleOut, **ERRORS})
 def revoke_role(request: HttpRequest, assignment_id: int) -> RoleAssignment:
     assignment = access_role_assignment(request.user, assignment_id)
     return actions.do_revoke_role(acting_user=request.user, assignment=assignment)

@@ -12,6 +12,7 @@ from typing import Any
 
 from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import Role, RoleAssignment, User
+from gonghui.cards.demo import load_card_story
 from gonghui.core.pii import blind_index
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
@@ -185,6 +186,7 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
         _load_join_links(story, worksite)
         _load_members(story, worksite)
         load_meetings_demo(story)
+    load_card_story(story, with_members=with_members, demo_password=DEMO_PASSWORD)
     return story
 
 

@@ -83,7 +83,7 @@ def register_worksite(request: HttpRequest, payload: WorksiteIn) -> tuple[int, W
     return 201, worksite
 
 
-@router.get("/{enterprise_id}", response={200: EnterpriseOut, **ERRORS})
+@router.get("/{int:enterprise_id}", response={200: EnterpriseOut, **ERRORS})
 def get_enterprise(request: HttpRequest, enterprise_id: int) -> Enterprise:
     return access_enterprise(request.user, enterprise_id)
 
@@ -96,7 +96,7 @@ def register_enterprise(request: HttpRequest, payload: EnterpriseIn) -> tuple[in
     return 201, enterprise
 
 
-@router.put("/{enterprise_id}", response={200: EnterpriseOut, **ERRORS})
+@router.put("/{int:enterprise_id}", response={200: EnterpriseOut, **ERRORS})
 def update_enterprise(request: HttpRequest, enterprise_id: int, payload: EnterpriseUpdateIn) -> Enterprise:
     enterprise = access_enterprise(request.user, enterprise_id, write=True)
     return actions.do_update_enterprise(
@@ -104,7 +104,7 @@ def update_enterprise(request: HttpRequest, enterprise_id: int, payload: Enterpr
     )
 
 
-@router.post("/{enterprise_id}/reveal-contact-phone", response={200: RevealOut, **ERRORS})
+@router.post("/{int:enterprise_id}/reveal-contact-phone", response={200: RevealOut, **ERRORS})
 def reveal_contact_phone(request: HttpRequest, enterprise_id: int) -> dict[str, Any]:
     enterprise = access_enterprise(request.user, enterprise_id)
     value = do_reveal_pii(

@@ -216,7 +216,7 @@ def create_questionnaire(request: HttpRequest, payload: QuestionnaireCreateIn) -
     return 201, questionnaire
 
 
-@router.get("/questionnaires/{questionnaire_id}", response={200: DefinitionOut, **ERRORS})
+@router.get("/questionnaires/{int:questionnaire_id}", response={200: DefinitionOut, **ERRORS})
 def get_questionnaire(request: HttpRequest, questionnaire_id: Id) -> dict[str, Any]:
     """The current version's questions as the collector app renders them; send answers keyed by
     these question ids, with this version_id."""
@@ -224,7 +224,7 @@ def get_questionnaire(request: HttpRequest, questionnaire_id: Id) -> dict[str, A
     return queries.questionnaire_definition(queries.current_version(questionnaire))
 
 
-@router.put("/questionnaires/{questionnaire_id}", response={200: DefinitionOut, **ERRORS})
+@router.put("/questionnaires/{int:questionnaire_id}", response={200: DefinitionOut, **ERRORS})
 def edit_questionnaire(
     request: HttpRequest, questionnaire_id: Id, payload: QuestionnaireEditIn
 ) -> dict[str, Any]:
@@ -240,7 +240,7 @@ def edit_questionnaire(
     return queries.questionnaire_definition(version)
 
 
-@router.get("/questionnaires/{questionnaire_id}/results", response={200: ResultsOut, **ERRORS})
+@router.get("/questionnaires/{int:questionnaire_id}/results", response={200: ResultsOut, **ERRORS})
 def questionnaire_results(
     request: HttpRequest, questionnaire_id: Id, version: int | None = None
 ) -> dict[str, Any]:
@@ -254,7 +254,7 @@ def questionnaire_results(
     return _results_out(queries.results_for(chosen, queries.responses_in_scope(request.user)))
 
 
-@router.post("/questionnaires/{questionnaire_id}/responses", response={201: ResponseOut, **ERRORS})
+@router.post("/questionnaires/{int:questionnaire_id}/responses", response={201: ResponseOut, **ERRORS})
 def submit_response(request: HttpRequest, questionnaire_id: Id, payload: ResponseIn) -> tuple[int, Response]:
     """A filled-in questionnaire entered by staff (CONSOLE) or uploaded by a collector phone
     (STAFF_MOBILE, with client_uuid so a re-sent record is stored once)."""
@@ -280,12 +280,12 @@ def submit_response(request: HttpRequest, questionnaire_id: Id, payload: Respons
     return 201, response
 
 
-@router.get("/{meeting_id}", response={200: MeetingOut, **ERRORS})
+@router.get("/{int:meeting_id}", response={200: MeetingOut, **ERRORS})
 def get_meeting(request: HttpRequest, meeting_id: Id) -> Meeting:
     return access_meeting(request.user, meeting_id)
 
 
-@router.put("/{meeting_id}", response={200: MeetingOut, **ERRORS})
+@router.put("/{int:meeting_id}", response={200: MeetingOut, **ERRORS})
 def update_meeting(request: HttpRequest, meeting_id: Id, payload: MeetingUpdateIn) -> Meeting:
     """Edit the meeting, or with rest_of_series also every later planned meeting of its series."""
     meeting = access_meeting(request.user, meeting_id, write=True)
@@ -300,21 +300,21 @@ def update_meeting(request: HttpRequest, meeting_id: Id, payload: MeetingUpdateI
     return access_meeting(request.user, meeting_id)
 
 
-@router.post("/{meeting_id}/hold", response={200: MeetingOut, **ERRORS})
+@router.post("/{int:meeting_id}/hold", response={200: MeetingOut, **ERRORS})
 def hold_meeting(request: HttpRequest, meeting_id: Id) -> Meeting:
     return actions.do_hold_meeting(
         acting_user=request.user, meeting=access_meeting(request.user, meeting_id, write=True)
     )
 
 
-@router.post("/{meeting_id}/cancel", response={200: MeetingOut, **ERRORS})
+@router.post("/{int:meeting_id}/cancel", response={200: MeetingOut, **ERRORS})
 def cancel_meeting(request: HttpRequest, meeting_id: Id) -> Meeting:
     return actions.do_cancel_meeting(
         acting_user=request.user, meeting=access_meeting(request.user, meeting_id, write=True)
     )
 
 
-@router.post("/{meeting_id}/close", response={200: MeetingOut, **ERRORS})
+@router.post("/{int:meeting_id}/close", response={200: MeetingOut, **ERRORS})
 def close_meeting(request: HttpRequest, meeting_id: Id, payload: CloseIn) -> Meeting:
     """Close a held meeting with its outcomes (attendance left out: the checked-in head count)."""
     meeting = access_meeting(request.user, meeting_id, write=True)
@@ -331,7 +331,7 @@ def close_meeting(request: HttpRequest, meeting_id: Id, payload: CloseIn) -> Mee
     return actions.do_close_meeting(acting_user=request.user, meeting=meeting, outcome=outcome)
 
 
-@router.post("/{meeting_id}/host-link", response={201: HostLinkOut, **ERRORS})
+@router.post("/{int:meeting_id}/host-link", response={201: HostLinkOut, **ERRORS})
 def issue_host_link(request: HttpRequest, meeting_id: Id) -> tuple[int, dict[str, Any]]:
     """A new host link (shown once; any earlier one stops working)."""
     meeting = access_meeting(request.user, meeting_id, write=True)
@@ -340,7 +340,7 @@ def issue_host_link(request: HttpRequest, meeting_id: Id) -> tuple[int, dict[str
     return 201, {"url": url, "issued_at": meeting.host_token_issued_at}
 
 
-@router.post("/{meeting_id}/check-ins", response={201: CheckInOut, **ERRORS})
+@router.post("/{int:meeting_id}/check-ins", response={201: CheckInOut, **ERRORS})
 def check_in(request: HttpRequest, meeting_id: Id, payload: CheckInIn) -> tuple[int, dict[str, Any]]:
     meeting = access_meeting(request.user, meeting_id)
     outcome = actions.do_check_in(
@@ -354,12 +354,12 @@ def check_in(request: HttpRequest, meeting_id: Id, payload: CheckInIn) -> tuple[
     return 201, {"created": outcome.created, "total": outcome.total}
 
 
-@router.get("/{meeting_id}/funnel", response={200: FunnelOut, **ERRORS})
+@router.get("/{int:meeting_id}/funnel", response={200: FunnelOut, **ERRORS})
 def meeting_funnel(request: HttpRequest, meeting_id: Id) -> dict[str, Any]:
     return _funnel_out(queries.meeting_funnel(access_meeting(request.user, meeting_id)))
 
 
-@router.get("/{meeting_id}/results", response={200: ResultsOut, **ERRORS})
+@router.get("/{int:meeting_id}/results", response={200: ResultsOut, **ERRORS})
 def meeting_results(request: HttpRequest, meeting_id: Id, version: int | None = None) -> dict[str, Any]:
     """The meeting's questionnaire, over the responses given at this meeting."""
     meeting = access_meeting(request.user, meeting_id)
@@ -374,12 +374,12 @@ def meeting_results(request: HttpRequest, meeting_id: Id, version: int | None = 
     return _results_out(queries.results_for(chosen, Response.objects.filter(meeting=meeting)))
 
 
-@router.get("/{meeting_id}/intent-letters", response={200: list[IntentLetterOut], **ERRORS})
+@router.get("/{int:meeting_id}/intent-letters", response={200: list[IntentLetterOut], **ERRORS})
 def list_intent_letters(request: HttpRequest, meeting_id: Id) -> list[IntentLetter]:
     return list(queries.list_intent_letters(access_meeting(request.user, meeting_id)))
 
 
-@router.post("/{meeting_id}/intent-letters", response={201: IntentLetterOut, **ERRORS})
+@router.post("/{int:meeting_id}/intent-letters", response={201: IntentLetterOut, **ERRORS})
 def record_intent_letter(
     request: HttpRequest,
     meeting_id: Id,

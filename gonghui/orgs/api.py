@@ -42,7 +42,7 @@ def list_units(  # type: ignore[no-untyped-def]
     return queries.list_units(acting_user=request.user, kind=kind, status=status, search=search)
 
 
-@router.get("/units/{unit_id}", response={200: UnitOut, **ERRORS})
+@router.get("/units/{int:unit_id}", response={200: UnitOut, **ERRORS})
 def get_unit(request: HttpRequest, unit_id: int) -> OrgUnit:
     return access_org_unit(request.user, unit_id)
 
@@ -61,20 +61,20 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> tuple[int, OrgUnit]:
     return 201, unit
 
 
-@router.post("/units/{unit_id}/rename", response={200: UnitOut, **ERRORS})
+@router.post("/units/{int:unit_id}/rename", response={200: UnitOut, **ERRORS})
 def rename_unit(request: HttpRequest, unit_id: int, payload: RenameIn) -> OrgUnit:
     unit = access_org_unit(request.user, unit_id, write=True)
     return actions.do_rename_org_unit(acting_user=request.user, unit=unit, name=payload.name)
 
 
-@router.post("/units/{unit_id}/move", response={200: UnitOut, **ERRORS})
+@router.post("/units/{int:unit_id}/move", response={200: UnitOut, **ERRORS})
 def move_unit(request: HttpRequest, unit_id: int, payload: MoveIn) -> OrgUnit:
     unit = access_org_unit(request.user, unit_id, write=True)
     new_parent = access_org_unit(request.user, payload.parent_id, write=True)
     return actions.do_move_org_unit(acting_user=request.user, unit=unit, new_parent=new_parent)
 
 
-@router.post("/units/{unit_id}/close", response={200: UnitOut, **ERRORS})
+@router.post("/units/{int:unit_id}/close", response={200: UnitOut, **ERRORS})
 def close_unit(request: HttpRequest, unit_id: int) -> OrgUnit:
     unit = access_org_unit(request.user, unit_id, write=True)
     return actions.do_close_org_unit(acting_user=request.user, unit=unit)

@@ -78,7 +78,9 @@ def test_bad_input_gets_a_code_and_a_chinese_message(personas):
         assert response.status_code == status, (code, response.content)
         assert response.json()["code"].startswith(code.split("_")[0]), response.json()
     assert not Meeting.objects.exists()
-    assert client.get("/api/v1/meetings/abc").status_code == 422
+    # Not an id at all: no such path (the same 404 body as any unknown API path).
+    not_an_id = client.get("/api/v1/meetings/abc")
+    assert not_an_id.status_code == 404 and not_an_id.json()["code"] == "not_found"
     assert client.get(f"/api/v1/meetings/{2**70}").status_code == 422
 
 

@@ -5,6 +5,9 @@ from django.utils.translation import gettext_lazy as _
 EVENT_LABELS = {
     "api_token_issued": _("API token issued"),
     "collect_uploads_stored": _("Phone uploads stored"),
+    # Written one per record before uploads came in batches (2026-11-24); kept for those audit rows.
+    "collect_upload_accepted": _("Phone upload accepted"),
+    "collect_upload_rejected": _("Phone upload rejected"),
     "collect_upload_refused": _("Phone upload refused"),
     "collector_device_code_issued": _("Pairing code issued"),
     "collector_device_paired": _("Collector phone paired"),

@@ -188,6 +188,10 @@ def _membership_fields(data: EnrolmentData) -> dict[str, Any]:
     }
 
 
+def _membership_fields_names() -> list[str]:
+    return list(_membership_fields(EnrolmentData(name="", resident_id="")))
+
+
 @dataclass
 class EnrolmentRequest:
     """One record to enrol, as a form, a phone record or a roster row delivers it."""
@@ -276,10 +280,11 @@ class _EnrolmentBatch:
         self.persons: dict[str, Person] = {}  # by resident-ID blind index
         self.held: dict[str, dict[str, Membership]] = {}  # index -> status (ACTIVE/PENDING) -> membership
         self.phone_owners: dict[str, set[str]] = {}  # phone index -> resident-ID indexes
+        self.phones_loaded: set[str] = set()
         self.new_persons: list[Person] = []
-        self.changed_persons: dict[str, Person] = {}
+        self.changed_persons: dict[str, tuple[Person, set[str]]] = {}  # index -> (person, fields)
         self.new_memberships: list[Membership] = []
-        self.changed_memberships: dict[int, Membership] = {}
+        self.changed_memberships: dict[int, Membership] = {}  # merged into: pk -> membership
         self.new_receipts: list[EnrolmentReceipt] = []
         self.consents: list[Consent] = []
         self.transfers: list[Transfer] = []
@@ -287,8 +292,27 @@ class _EnrolmentBatch:
 
     def run(self, requests: list[EnrolmentRequest]) -> list[EnrolmentOutcome | DomainError]:
         results: list[EnrolmentOutcome | DomainError | None] = [None] * len(requests)
-        admitted = {}
+        # A record id repeated in the batch (a phone re-queued it) goes in a later round, so it is
+        # answered as it would be if sent again afterwards: from what the first copy became.
+        rounds: list[dict[int, EnrolmentRequest]] = []
+        copies: dict[uuid.UUID, int] = {}
         for i, request in enumerate(requests):
+            n = 0
+            if request.client_uuid is not None:
+                n = copies[request.client_uuid] = copies.get(request.client_uuid, -1) + 1
+            while len(rounds) <= n:
+                rounds.append({})
+            rounds[n][i] = request
+        for round_requests in rounds:
+            self._run_round(round_requests, results)
+        self._write()
+        return [result for result in results if result is not None]
+
+    def _run_round(
+        self, requests: dict[int, EnrolmentRequest], results: list[EnrolmentOutcome | DomainError | None]
+    ) -> None:
+        admitted = {}
+        for i, request in requests.items():
             try:
                 self._admit(request)
             except DomainError as error:
@@ -312,8 +336,6 @@ class _EnrolmentBatch:
                 results[i] = self._decide(item)
             except DomainError as error:
                 results[i] = error
-        self._write()
-        return [result for result in results if result is not None]
 
     # -- checks that need no stored state ---------------------------------------------------------------
     def _admit(self, request: EnrolmentRequest) -> None:
@@ -344,35 +366,46 @@ class _EnrolmentBatch:
         )
 
     # -- reads, once per batch --------------------------------------------------------------------------
+    # Additive: a later round reads only what the earlier ones have not, and never replaces what they
+    # planned (a receipt, a person or an application not written yet).
     def _load_receipts(self, client_uuids: list[uuid.UUID]) -> None:
-        if client_uuids:
-            found = EnrolmentReceipt.objects.filter(client_uuid__in=client_uuids).select_related(
+        unknown = [client_uuid for client_uuid in client_uuids if client_uuid not in self.receipts]
+        if unknown:
+            found = EnrolmentReceipt.objects.filter(client_uuid__in=unknown).select_related(
                 "membership__person", "membership__union"
             )
-            self.receipts = {receipt.client_uuid: receipt for receipt in found}
+            self.receipts.update((receipt.client_uuid, receipt) for receipt in found)
 
     def _load_people(self, items: list[_Checked]) -> None:
-        if not items:
-            return
-        id_indexes = {item.id_index for item in items}
-        persons = Person.objects.select_for_update().filter(resident_id_index__in=id_indexes)
-        self.persons = {person.resident_id_index: person for person in persons}
-        self.held = {index: {} for index in id_indexes}
-        if self.persons:
-            index_of = {person.pk: index for index, person in self.persons.items()}
-            memberships = Membership.objects.filter(
-                person_id__in=index_of, status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING]
-            ).select_related("union")
-            for membership in memberships:
+        id_indexes = {item.id_index for item in items} - self.held.keys()
+        if id_indexes:
+            persons = {
+                person.resident_id_index: person
+                for person in Person.objects.select_for_update().filter(resident_id_index__in=id_indexes)
+            }
+            self.persons.update(persons)
+            self.held.update((index, {}) for index in id_indexes)
+            index_of = {person.pk: index for index, person in persons.items()}
+            # Locked (only the membership rows, not their unions): a reviewer approving an application
+            # while this batch merges into it waits, instead of having the approval written over.
+            memberships = (
+                Membership.objects.select_for_update(of=("self",))
+                .filter(
+                    person_id__in=index_of, status__in=[Membership.Status.ACTIVE, Membership.Status.PENDING]
+                )
+                .select_related("union")
+            )
+            for membership in memberships if index_of else ():
                 membership.person = self.persons[index_of[membership.person_id]]
                 self.held[index_of[membership.person_id]][membership.status] = membership
-        phone_indexes = {item.phone_index for item in items if item.phone_index}
+        phone_indexes = {item.phone_index for item in items if item.phone_index} - self.phones_loaded
         if phone_indexes:
             owners = Person.objects.filter(phone_index__in=phone_indexes).values_list(
                 "phone_index", "resident_id_index"
             )
             for phone_index, id_index in owners:
                 self.phone_owners.setdefault(phone_index, set()).add(id_index)
+            self.phones_loaded |= phone_indexes
 
     # -- the rules, one record at a time ----------------------------------------------------------------
     def _replay(self, request: EnrolmentRequest) -> EnrolmentOutcome | None:
@@ -388,14 +421,13 @@ class _EnrolmentBatch:
 
     def _decide(self, item: _Checked) -> EnrolmentOutcome:
         request, data, union = item.request, item.data, item.request.union
-        replay = self._replay(request)  # the same record earlier in this batch
-        if replay is not None:
-            return replay
         person = self.persons.get(item.id_index)
         held = self.held[item.id_index]
         active, pending = held.get(Membership.Status.ACTIVE), held.get(Membership.Status.PENDING)
+        already_member = active is not None and active.union_id == union.pk
         if (
-            pending is not None
+            not already_member
+            and pending is not None
             and pending.union_id != union.pk
             and rank_at(self.acting_user, pending.union) < RANK_ENROL
         ):
@@ -419,6 +451,7 @@ class _EnrolmentBatch:
             )
             self.persons[item.id_index] = person
             self.new_persons.append(person)
+            phone_stored = bool(data.phone)
         else:
             # Officers at the console or importing may complete a stored person; what arrives from a
             # phone or a public QR form never changes a stored record, differences only go to the reviewer.
@@ -428,13 +461,17 @@ class _EnrolmentBatch:
                     setattr(person, name, getattr(data, name))
                 person.updated_at = self.now
                 if person.pk is not None:
-                    self.changed_persons[item.id_index] = person
+                    _, earlier = self.changed_persons.get(item.id_index, (person, set()))
+                    self.changed_persons[item.id_index] = (person, earlier | set(filled))
                 person_changed = filled
             warnings += differs + ([] if self.officer_present else [f"field_differs:{n}" for n in filled])
-        if item.phone_index:
+            phone_stored = "phone" in person_changed
+        if phone_stored:
+            # Only a phone that is stored makes later records with it "shared".
             self.phone_owners.setdefault(item.phone_index, set()).add(item.id_index)
 
-        if active is not None and active.union_id == union.pk:
+        if already_member:
+            assert active is not None
             self._receipt(request.client_uuid, active)
             self._event("enrolment_already_member", active, union)
             return EnrolmentOutcome("already_member", active, warnings=warnings)
@@ -528,11 +565,11 @@ class _EnrolmentBatch:
             # No savepoints: a unique-key race (the same person or record saved by a concurrent request)
             # is answered by rolling the caller's whole transaction back, and the caller retries.
             Person.objects.bulk_create(self.new_persons)
-            for person in self.changed_persons.values():
-                person.save()
+            for person, changed in self.changed_persons.values():
+                person.save(update_fields=[*sorted(changed), "updated_at"])
             Membership.objects.bulk_create(self.new_memberships)
             for membership in self.changed_memberships.values():
-                membership.save()
+                membership.save(update_fields=["warnings", *_membership_fields_names()])
             Consent.objects.bulk_create(self.consents)
             EnrolmentReceipt.objects.bulk_create(self.new_receipts)
             Transfer.objects.bulk_create(self.transfers)

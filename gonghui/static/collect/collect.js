@@ -322,7 +322,12 @@
       }
       noteServerClock(response);
       const data = await response.json().catch(() => ({}));
-      if (response.status === 200 && Array.isArray(data.results)) {
+      if (response.status === 200 && !Array.isArray(data.results)) {
+        // A 200 that is not the server's answer (a captive portal, a cut-off body): nothing is known.
+        await noteOnAll(T.retryLater);
+        return false;
+      }
+      if (response.status === 200) {
         const byUuid = new Map(data.results.map((result) => [result.record_uuid, result]));
         for (const record of records) {
           const result = byUuid.get(record.uuid);
@@ -353,7 +358,14 @@
         await noteOnAll(T.retryLater);
         return false;
       }
-      // Any other 4xx is the server's final word on this request: show it, never resend it blindly.
+      // Any other 4xx is the server's final word on this request. For a batch it may be one bad record
+      // (too long, malformed): send each alone, so only that one is rejected. For one record: show it.
+      if (records.length > 1) {
+        for (const record of records) {
+          if (!(await sendBatch([record], false))) return false;
+        }
+        return true;
+      }
       for (const record of records) {
         Object.assign(record, { status: "rejected", code: data.code || String(response.status), message: data.message || "" });
         await saveRecord(state.db, record);

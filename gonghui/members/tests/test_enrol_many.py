@@ -6,6 +6,7 @@ import uuid
 import pytest
 from django.db import transaction
 
+from gonghui.core.errors import DomainError
 from gonghui.members.actions import EnrolmentData, EnrolmentRequest, enrol_many
 from gonghui.members.models import Channel, Membership, Person, Transfer
 from gonghui.members.tests.test_enrol_member import LI, enrol, resident_id
@@ -20,7 +21,7 @@ OTHER = resident_id("11011219980520111")
 def batch(p, requests, *, user=None, channel=Channel.STAFF_MOBILE):  # type: ignore[no-untyped-def]
     with transaction.atomic():
         results = enrol_many(acting_user=user or p.collector, channel=channel, requests=requests)
-    return [getattr(r, "kind", None) or r.code for r in results]
+    return [r.code if isinstance(r, DomainError) else r.kind for r in results]
 
 
 def request(p, *, rid=LI, phone="", union="BJ-TZ-YS-YR", client_uuid=None):  # type: ignore[no-untyped-def]

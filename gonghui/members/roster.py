@@ -668,3 +668,27 @@ def _letters(index: int) -> str:
 
 
 column_letters = _letters
+
+
+def write_template(target: Any) -> None:
+    """The import template: the national collection columns, an example row, IDs formatted as text."""
+    import xlsxwriter
+
+    workbook = xlsxwriter.Workbook(target, {"in_memory": True})
+    sheet = workbook.add_worksheet("花名册")
+    bold = workbook.add_format({"bold": True, "bg_color": "#FDECEC"})
+    text = workbook.add_format({"num_format": "@"})
+    for col, column in enumerate(COLUMNS):
+        sheet.write_string(0, col, column.header + ("*" if column.required else ""), bold)
+        sheet.set_column(col, col, 22 if column.key in ("resident_id", "employer_name") else 12, text)
+    notes = workbook.add_worksheet("填写说明")
+    notes.write_string(0, 0, "带 * 的列必填。身份证号码列已设为文本格式，请勿改为数字。示例：")
+    notes.write_row(7, 0, [c.header for c in COLUMNS])
+    notes.write_row(8, 0, [c.example for c in COLUMNS], text)
+    notes.write_string(1, 0, "日期可写 2018-05-29、2018/5/29、2018年5月29日 或 20180529。")
+    notes.write_string(2, 0, "学历：小学及以下 / 初中 / 高中、中专、技校 / 大专 / 大学本科 / 研究生")
+    notes.write_string(3, 0, "政治面貌：中共党员 / 中共预备党员 / 共青团员 / 民主党派 / 群众")
+    notes.write_string(4, 0, "户籍类型：农业户口 / 非农业户口；是否农民工：是 / 否")
+    notes.write_string(5, 0, "就业状态：在职 / 临时工 / 灵活就业 / 退休 / 未就业")
+    notes.set_column(0, 0, 90)
+    workbook.close()

@@ -11,22 +11,31 @@ from gonghui.members.models import ExportJob, ImportJob
 from gonghui.members.roster_import import build_report, run_roster_import
 
 
+def _run(job_id: int, *, commit: bool) -> str:
+    job = ImportJob.objects.select_related("union", "owner").get(pk=job_id)
+    try:
+        job = run_roster_import(job, commit=commit)
+        if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.DONE, ImportJob.Status.FAILED):
+            build_report(job)
+    except Exception:
+        # The page must not poll a job that died: say so; the log has the traceback.
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportJob.Status.FAILED,
+            error_code="roster_job_failed",
+            error_message="The import stopped on an unexpected error; it can be uploaded again safely.",
+        )
+        raise
+    return job.status
+
+
 @task()
 def check_roster(job_id: int) -> str:
-    job = ImportJob.objects.select_related("union", "owner").get(pk=job_id)
-    job = run_roster_import(job, commit=False)
-    if job.status == ImportJob.Status.CHECKED:
-        build_report(job)
-    return job.status
+    return _run(job_id, commit=False)
 
 
 @task()
 def commit_roster(job_id: int) -> str:
-    job = ImportJob.objects.select_related("union", "owner").get(pk=job_id)
-    job = run_roster_import(job, commit=True)
-    if job.status in (ImportJob.Status.DONE, ImportJob.Status.FAILED):
-        build_report(job)
-    return job.status
+    return _run(job_id, commit=True)
 
 
 @task()

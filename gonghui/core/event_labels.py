@@ -48,6 +48,11 @@ EVENT_LABELS = {
     "transfer_proposed": _("Transfer proposed"),
     "transfer_rejected": _("Transfer rejected"),
     "worksite_registered": _("Worksite registered"),
+    "roster_uploaded": _("Roster uploaded"),
+    "roster_commit_requested": _("Roster import started"),
+    "roster_rows_imported": _("Roster rows imported"),
+    "members_exported": _("Members exported (masked)"),
+    "members_exported_revealed": _("Members exported with full personal data"),
 }
 
 WARNING_LABELS = {

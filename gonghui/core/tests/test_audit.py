@@ -250,6 +250,8 @@ def test_it_covers_every_action_module_function():
         "do_verify_join_code",
         "do_register_device", "do_issue_pairing_code", "do_pair_device", "do_revoke_device",
         "do_log_device_upload", "do_accept_upload",
+        # Rosters: members/tests/test_import_audit.py.
+        "do_upload_roster", "do_request_roster_commit", "do_import_roster_rows", "do_request_member_export",
     }  # fmt: skip
     assert found == tested
 

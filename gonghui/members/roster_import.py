@@ -60,7 +60,7 @@ def run_roster_import(job: ImportJob, *, commit: bool, today: datetime.date | No
     header_problems = [
         Problem(
             roster.header.header_rows,
-            column_letters(i),
+            f"{column_letters(i)}（{text.strip()[:40]}）",
             UNKNOWN_COLUMN,
             _("The column “%(name)s” is not part of the template and was ignored.") % {"name": text.strip()},
             ImportProblem.Severity.WARNING,

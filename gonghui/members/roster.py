@@ -421,8 +421,14 @@ class _XlsxReader(_Reader):
 
     def _sheet_name(self) -> str:
         names = set(self.zip.namelist())
-        if "xl/workbook.xml" not in names:
+        if "xl/workbook.xml" not in names or "xl/_rels/workbook.xml.rels" not in names:
             raise NotASpreadsheet()
+        # Read whole: these two are small in any real workbook (zipfile never unpacks past a declared size).
+        if (
+            max(self.zip.getinfo(n).file_size for n in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"))
+            > 4 << 20
+        ):
+            raise RosterZipBomb()
         try:
             workbook = ET.fromstring(self.zip.read("xl/workbook.xml"))  # noqa: S314 - size-checked
             rels = ET.fromstring(self.zip.read("xl/_rels/workbook.xml.rels"))  # noqa: S314

@@ -78,17 +78,13 @@ def _safe(value: str) -> str:
 def iter_export_rows(job: ExportJob) -> Any:
     labels = _labels()
     reveal = job.reveal
+    # values_list, not model instances: a third of the time at 150k rows went to building objects. The
+    # encrypted columns still decrypt through their field's from_db_value.
     members = (
         export_queryset(job.owner, job.filters)
-        .select_related("person", "union")
-        .only(
-            "status",
-            "channel",
-            "joined_date",
-            "employer_name",
-            "employment_status",
-            "union__name",
-            "union__code",
+        .order_by("pk")
+        .values_list(
+            "pk",
             "person__name",
             "person__gender",
             "person__resident_id",
@@ -99,8 +95,21 @@ def iter_export_rows(job: ExportJob) -> Any:
             "person__political_status",
             "person__hukou_type",
             "person__is_migrant_worker",
+            "employer_name",
+            "employment_status",
+            "union__name",
+            "union__code",
+            "status",
+            "channel",
+            "joined_date",
         )
-        .order_by("pk")
+    )
+    gender, education, political = labels["gender"], labels["education"], labels["political_status"]
+    hukou, employment, status, channel = (
+        labels["hukou_type"],
+        labels["employment_status"],
+        labels["status"],
+        labels["channel"],
     )
     # Keyset pages: constant memory and no OFFSET scans however large the export.
     last = 0
@@ -108,32 +117,48 @@ def iter_export_rows(job: ExportJob) -> Any:
         page = list(members.filter(pk__gt=last)[:BATCH])
         if not page:
             return
-        last = page[-1].pk
-        rows = []
-        for m in page:
-            p = m.person
-            rows.append(
-                [
-                    _safe(p.name),
-                    labels["gender"].get(p.gender, ""),
-                    p.resident_id if reveal else mask_resident_id(p.resident_id),
-                    p.birth_date.isoformat(),
-                    _safe(p.ethnicity),
-                    (p.phone or "") if reveal else mask_phone(p.phone),
-                    labels["education"].get(p.education, ""),
-                    labels["political_status"].get(p.political_status, ""),
-                    labels["hukou_type"].get(p.hukou_type, ""),
-                    "是" if p.is_migrant_worker else "否",
-                    _safe(m.employer_name),
-                    labels["employment_status"].get(m.employment_status, ""),
-                    _safe(m.union.name),
-                    m.union.code,
-                    labels["status"].get(m.status, ""),
-                    labels["channel"].get(m.channel, ""),
-                    m.joined_date.isoformat() if m.joined_date else "",
-                ]
-            )
-        yield rows
+        last = page[-1][0]
+        yield [
+            [
+                _safe(name),
+                gender.get(sex, ""),
+                rid if reveal else mask_resident_id(rid),
+                birth.isoformat(),
+                _safe(ethnicity),
+                (phone or "") if reveal else mask_phone(phone),
+                education.get(edu, ""),
+                political.get(pol, ""),
+                hukou.get(huk, ""),
+                "是" if migrant else "否",
+                _safe(employer),
+                employment.get(emp, ""),
+                _safe(union_name),
+                union_code,
+                status.get(state, ""),
+                channel.get(chan, ""),
+                joined.isoformat() if joined else "",
+            ]
+            for (
+                _pk,
+                name,
+                sex,
+                rid,
+                birth,
+                ethnicity,
+                phone,
+                edu,
+                pol,
+                huk,
+                migrant,
+                employer,
+                emp,
+                union_name,
+                union_code,
+                state,
+                chan,
+                joined,
+            ) in page
+        ]
 
 
 def run_export(job: ExportJob, target_dir: Path) -> ExportJob:
@@ -153,11 +178,13 @@ def run_export(job: ExportJob, target_dir: Path) -> ExportJob:
         sheet.set_column(0, len(HEADERS) - 1, 14, text)
         sheet.set_column(2, 2, 22, text)
         out = 1
+        write = sheet.write_string
         for rows in iter_export_rows(job):
             for row in rows:
                 # write_string: text cells whatever they look like (IDs, phones, dates stay as typed).
                 for col, value in enumerate(row):
-                    sheet.write_string(out, col, value)
+                    if value:
+                        write(out, col, value)
                 out += 1
             done += len(rows)
             ExportJob.objects.filter(pk=job.pk).update(rows_done=done)

@@ -31,6 +31,19 @@ def roster_template(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+def roster_sample(request: HttpRequest) -> HttpResponse:
+    """The demo story's 三标段 migrant-worker roster, slips included, to try the import with."""
+    from gonghui.members.demo_roster import write_demo_roster
+
+    buffer = io.BytesIO()
+    write_demo_roster(buffer)
+    buffer.seek(0)
+    return FileResponse(  # type: ignore[return-value]  # a streamed file is a response
+        buffer, as_attachment=True, filename="三标段农民工花名册（示例）.xlsx"
+    )
+
+
+@staff_required
 def import_list(request: HttpRequest) -> HttpResponse:
     form = RosterUploadForm(
         request.POST or None, request.FILES or None, units=_member_unions(request, RANK_ENROL)

@@ -12,6 +12,7 @@ urlpatterns = [
     path("transfers/<int:transfer_id>/decide/", views.transfer_decide, name="transfer_decide"),
     path("imports/", roster_views.import_list, name="imports"),
     path("imports/template.xlsx", roster_views.roster_template, name="import_template"),
+    path("imports/sample.xlsx", roster_views.roster_sample, name="import_sample"),
     path("imports/<int:job_id>/", roster_views.import_detail, name="import_detail"),
     path("imports/<int:job_id>/commit/", roster_views.import_commit, name="import_commit"),
     path("imports/<int:job_id>/report/", roster_views.import_report, name="import_report"),

@@ -35,3 +35,18 @@ def test_the_export_page_queues_a_job(personas):
     response = client.post("/members/exports/", {"format": "XLSX"})
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 200
+
+
+def test_the_demo_sample_roster_imports_with_its_two_slips_reported(personas, tmp_path):
+    from gonghui.members.roster_import import run_roster_import
+    from gonghui.members.tests.test_import_roster import upload
+
+    client = personas.client(personas.luyuan_officer)
+    response = client.get("/members/imports/sample.xlsx")
+    assert response.status_code == 200
+    path = tmp_path / "sample.xlsx"
+    path.write_bytes(b"".join(response.streaming_content))
+    job = run_roster_import(upload(personas, path, confirm_area_warnings=True), commit=False)
+    assert (job.rows_read, job.accepted, job.rejected) == (8, 6, 2)
+    codes = set(job.problems.filter(severity="ERROR").values_list("code", flat=True))
+    assert codes == {"resident_id_excel_number", "resident_id_checksum"}

@@ -149,6 +149,7 @@ class RowParser:
         self.index = {key: i for i, key in header.columns.items()}
         self.confirm_area_warnings = confirm_area_warnings
         self.today = today
+        self.choices: dict[tuple[str, str], tuple[str, str | None]] = {}
 
     def label(self, key: str) -> str:
         return COLUMN_BY_KEY[key].header
@@ -175,11 +176,21 @@ class RowParser:
         except DomainError as error:
             problem("resident_id", error.code, error.message)
         values: dict[str, Any] = {"name": name, "resident_id": rid}
+        choices = self.choices
         for key in ("education", "political_status", "hukou_type", "employment_status", "is_migrant_worker"):
-            text = _SPACES.sub("", to_half_width(raw.get(key, ""))).lower()
+            cell = raw.get(key, "")
+            if not cell:
+                continue
+            # A roster repeats the same few options: each distinct cell is normalised once per file.
+            found = choices.get((key, cell))
+            if found is None:
+                text = _SPACES.sub("", to_half_width(cell)).lower()
+                found = (text, _MAPS[key].get(text) if text else "")
+                if len(choices) < 10_000:  # bounded: a hostile file of distinct junk must not grow it
+                    choices[(key, cell)] = found
+            text, mapped = found
             if not text:
                 continue
-            mapped = _MAPS[key].get(text)
             if mapped is None:
                 problem(
                     key,

@@ -706,8 +706,11 @@ def do_import_roster_rows(
         )
     membership_ids = _bulk_insert(Membership, memberships, ids=True)
     if plan.merges:
-        merged = [Membership(pk=pk, warnings=warnings) for _row, pk, warnings in plan.merges]
-        Membership.objects.bulk_update(merged, ["warnings"], batch_size=1000)
+        merged = [
+            Membership(pk=pk, warnings=warnings, employer_name=row.data.employer_name)
+            for row, pk, warnings in plan.merges
+        ]
+        Membership.objects.bulk_update(merged, ["warnings", "employer_name"], batch_size=1000)
     version = settings.GONGHUI_PRIVACY_POLICY_VERSION
     consent_ids = membership_ids + [pk for _row, pk, _w in plan.merges]
     consent = {

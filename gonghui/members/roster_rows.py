@@ -374,7 +374,7 @@ def plan_chunk(
     if people:
         for m in Membership.objects.filter(
             person_id__in=[p["pk"] for p in people.values()], status__in=["ACTIVE", "PENDING"]
-        ).values("pk", "person_id", "union_id", "status", "union__path", "warnings"):
+        ).values("pk", "person_id", "union_id", "status", "union__path", "warnings", "employer_name"):
             memberships.setdefault(m["person_id"], {})[m["status"]] = dict(m)
     phones = {r.phone_index for r in valid if r.phone_index}
     shared_phones: set[str] = set()
@@ -432,6 +432,9 @@ def plan_chunk(
                     plan.person_updates.pop()
                 continue
         if pending is not None:
+            # As do_enrol_member's merge: warnings joined, a blank employer filled, nothing overwritten.
+            if pending["employer_name"]:
+                parsed.data.employer_name = pending["employer_name"]
             plan.merges.append(
                 (parsed, pending["pk"], sorted(set(pending["warnings"]) | set(parsed.warnings)))
             )

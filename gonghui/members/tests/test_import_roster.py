@@ -264,3 +264,23 @@ def test_the_command_refuses_a_union_outside_the_login_s_area(personas, tmp_path
             "--as",
             "luyuan",
         )
+
+
+def test_it_merges_into_a_waiting_application_filling_only_blanks(personas, tmp_path):
+    waiting = do_enrol_member(
+        acting_user=personas.collector,
+        union=personas.unit("BJ-TZ-YS-YR"),
+        data=EnrolmentData(name="李春贵", resident_id=GOOD[0]),
+        channel=Channel.STAFF_MOBILE,
+        consent_given=True,
+    ).membership
+    path = write_simple_xlsx(
+        tmp_path / "r.xlsx",
+        [["李春贵", GOOD[0], "", "三标段项目部"]],
+        ["姓名", "公民身份号码", "手机号码", "工作单位"],
+    )
+    job = check_and_commit(personas, path, user=personas.tongzhou_officer, union="BJ-TZ-YS-YR")
+    waiting.refresh_from_db()
+    assert (job.accepted, job.updated) == (0, 1)
+    assert waiting.status == "PENDING" and waiting.employer_name == "三标段项目部"
+    assert Membership.objects.count() == 1 and waiting.consents.count() == 2

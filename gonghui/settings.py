@@ -85,6 +85,9 @@ OTP_TOTP_ISSUER = "gonghui 工会"
 # Login lock-out: this many failures in a row lock the account for GONGHUI_LOCKOUT_MINUTES.
 GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
 GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
+# Roster import (members app): the largest file accepted and the most data rows in one file.
+GONGHUI_ROSTER_MAX_UPLOAD_BYTES = env_int("GONGHUI_ROSTER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
+GONGHUI_ROSTER_MAX_ROWS = env_int("GONGHUI_ROSTER_MAX_ROWS", 1_000_000)
 # Longest single text value accepted anywhere (form field or JSON string) before the field's own limit.
 GONGHUI_MAX_TEXT_LENGTH = env_int("GONGHUI_MAX_TEXT_LENGTH", 10_000)
 

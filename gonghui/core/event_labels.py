@@ -97,6 +97,11 @@ EVENT_LABELS = {
     "partner_key_issued": _("Partner key issued"),
     "partner_key_revoked": _("Partner key revoked"),
     "partner_request_refused": _("Partner request refused"),
+    "roster_uploaded": _("Roster uploaded"),
+    "roster_commit_requested": _("Roster import started"),
+    "roster_rows_imported": _("Roster rows imported"),
+    "members_exported": _("Members exported (masked)"),
+    "members_exported_revealed": _("Members exported with full personal data"),
 }
 
 WARNING_LABELS = {

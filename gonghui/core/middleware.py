@@ -84,6 +84,10 @@ class RejectBadInputMiddleware:
             raise InvalidInput() from None
         content_type = request.content_type or ""
         if content_type.startswith("multipart/"):
+            # File parts are streamed to disk by Django and not counted by DATA_UPLOAD_MAX_MEMORY_SIZE;
+            # the largest legitimate upload is a roster, so that limit (plus the form's room) caps it.
+            if length > settings.GONGHUI_ROSTER_MAX_UPLOAD_BYTES + (1 << 20):
+                raise BodyTooLarge()
             values: Iterable[str] = (v for key in request.POST for v in [key, *request.POST.getlist(key)])
         else:
             if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:

@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -45,3 +45,19 @@ def get_active_link(token: str) -> JoinLink:
     if link is None:
         raise JoinLinkNotFound()
     return link
+
+
+def access_import_job(user: Any, job_id: Any) -> "ImportJob":
+    from gonghui.members.queries import list_import_jobs
+
+    return get_in_scope(list_import_jobs(acting_user=user), job_id)
+
+
+def access_export_job(user: Any, job_id: Any) -> "ExportJob":
+    from gonghui.members.queries import list_export_jobs
+
+    return get_in_scope(list_export_jobs(acting_user=user), job_id)
+
+
+if TYPE_CHECKING:
+    from gonghui.members.models import ExportJob, ImportJob

@@ -736,3 +736,320 @@ def do_decide_transfer(
         now=now,
     )
     return transfer
+
+
+# --- roster import and export (rosters in and out) ---------------------------------------------------
+
+
+class RosterUnionNotAllowed(Forbidden):
+    code = "roster_union_forbidden"
+    default_message = _("Your role cannot enrol members into this union.")
+
+
+class ImportNotReady(Conflict):
+    code = "roster_import_not_ready"
+    default_message = _("This import cannot be committed now: check the file first, and commit it only once.")
+
+
+def _check_roster_union(acting_user: Any, union: OrgUnit) -> None:
+    if rank_at(acting_user, union) < RANK_ENROL:
+        raise RosterUnionNotAllowed()
+    if (
+        union.kind not in (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
+        or union.status != OrgUnit.Status.ACTIVE
+    ):
+        raise NotAMemberUnion(field="union", name=union.name)
+
+
+@transaction.atomic(durable=True)
+def do_upload_roster(
+    *,
+    acting_user: Any,
+    union: OrgUnit,
+    upload: Any,
+    original_name: str,
+    confirm_area_warnings: bool = False,
+    now: datetime.datetime | None = None,
+) -> "ImportJob":
+    """Store an uploaded roster file as an import job; the job checks it (dry run) before anything else."""
+    from gonghui.members.models import ImportJob
+
+    now = now or timezone.now()
+    _check_roster_union(acting_user, union)
+    job = ImportJob(
+        union=union,
+        owner=acting_user,
+        original_name=original_name[:200],
+        confirm_area_warnings=confirm_area_warnings,
+        created_at=now,
+    )
+    job.file.save(f"roster-{uuid.uuid4().hex}{_suffix(original_name)}", upload, save=False)
+    job.save()
+    record_event(
+        acting_user=acting_user,
+        event_type="roster_uploaded",
+        obj=job,
+        unit=union,
+        details={"file": original_name[:100]},
+        now=now,
+    )
+    return job
+
+
+def _suffix(name: str) -> str:
+    lowered = name.lower()
+    return next((s for s in (".xlsx", ".xls", ".csv") if lowered.endswith(s)), "")
+
+
+@transaction.atomic(durable=True)
+def do_request_roster_commit(
+    *, acting_user: Any, job: "ImportJob", now: datetime.datetime | None = None
+) -> "ImportJob":
+    """Mark a checked import for committing (the job then writes its good rows). Once only."""
+    from gonghui.members.models import ImportJob
+
+    now = now or timezone.now()
+    _check_roster_union(acting_user, job.union)
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != ImportJob.Status.CHECKED or locked.committed:
+        raise ImportNotReady()
+    locked.status = ImportJob.Status.IMPORTING
+    locked.rows_done = 0
+    locked.save(update_fields=["status", "rows_done"])
+    record_event(
+        acting_user=acting_user, event_type="roster_commit_requested", obj=locked, unit=locked.union, now=now
+    )
+    return locked
+
+
+@transaction.atomic(durable=True)
+def do_import_roster_rows(
+    *,
+    acting_user: Any,
+    job: "ImportJob",
+    plan: Any,
+    now: datetime.datetime | None = None,
+) -> None:
+    """Write one chunk of a roster import, as planned by members.roster_rows.plan_chunk (the enrolment
+    rules, set-based): new people, completed people, new memberships (ACTIVE for a reviewer, else
+    PENDING), merges into waiting applications, transfer proposals, consents, the chunk's problems and
+    the job's counters — one transaction and one audit event per chunk.
+
+    Per chunk rather than per file: a million-row file must not hold one transaction open for a
+    minute (locks, WAL, the progress bar needs committed counters), and the plan is idempotent, so a
+    file stopped half-way is simply imported again. File-level refusals all happen before chunk one.
+    """
+    from django.db.models import F
+
+    from gonghui.members.models import ImportJob, ImportProblem
+
+    now = now or timezone.now()
+    union = job.union
+    actor = acting_user
+    active_status = Membership.Status.ACTIVE
+    people = [
+        {
+            "name": row.data.name,
+            "gender": row.gender,
+            "ethnicity": row.data.ethnicity,
+            "birth_date": row.birth_date,
+            "resident_id": row.number,
+            "resident_id_index": row.id_index,
+            "phone": row.data.phone or None,
+            "phone_index": row.phone_index,
+            "education": row.data.education,
+            "political_status": row.data.political_status,
+            "hukou_type": row.data.hukou_type,
+            "is_migrant_worker": row.data.is_migrant_worker,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for row in plan.new_people
+    ]
+    person_ids = _bulk_insert(Person, people, ids=True)
+    by_fields: dict[tuple[str, ...], list[Person]] = {}
+    for update in plan.person_updates:
+        person = Person(pk=update.pk, updated_at=now, **update.values)
+        by_fields.setdefault(tuple(sorted(update.values)), []).append(person)
+    for names, persons in by_fields.items():
+        Person.objects.bulk_update(persons, [*names, "updated_at"], batch_size=1000)
+
+    today = timezone.localdate(now)
+    targets = [(row, pk, plan.new_status, None) for row, pk in zip(plan.new_people, person_ids, strict=True)]
+    targets += plan.new_memberships
+    memberships = []
+    for row, person_id, status, _from in targets:
+        active = status == active_status
+        memberships.append(
+            {
+                "person_id": person_id,
+                "union_id": union.pk,
+                "status": status,
+                "channel": Channel.IMPORT,
+                "employer_id": None,
+                "employer_name": row.data.employer_name,
+                "employment_status": row.data.employment_status or EmploymentStatus.EMPLOYED,
+                "worksite_id": None,
+                "applied_at": now,
+                "joined_date": (row.joined_date or today) if active else None,
+                "collected_by_id": actor.pk,
+                "client_uuid": None,
+                "warnings": sorted(set(row.warnings)),
+                "reviewed_by_id": actor.pk if active else None,
+                "reviewed_at": now if active else None,
+                "rejection_reason": "",
+                "ended_at": None,
+            }
+        )
+    membership_ids = _bulk_insert(Membership, memberships, ids=True)
+    if plan.merges:
+        merged = [
+            Membership(pk=pk, warnings=warnings, employer_name=row.data.employer_name)
+            for row, pk, warnings in plan.merges
+        ]
+        Membership.objects.bulk_update(merged, ["warnings", "employer_name"], batch_size=1000)
+    version = settings.GONGHUI_PRIVACY_POLICY_VERSION
+    consent_ids = membership_ids + [pk for _row, pk, _w in plan.merges]
+    consent = {
+        "policy_version": version,
+        "consented_at": now,
+        "channel": Channel.IMPORT,
+        "collected_by_id": actor.pk,
+    }
+    _bulk_insert(Consent, [{"membership_id": pk, **consent} for pk in consent_ids], ids=False)
+    Transfer.objects.bulk_create(
+        [
+            Transfer(
+                person_id=person_id,
+                from_membership_id=from_pk,  # type: ignore[misc]  # None filtered out below
+                to_membership_id=membership_id,
+                proposed_by=actor,
+                proposed_at=now,
+            )
+            for (_row, person_id, _status, from_pk), membership_id in zip(
+                targets, membership_ids, strict=True
+            )
+            if from_pk is not None
+        ]
+    )
+    ImportProblem.objects.bulk_create(
+        [
+            ImportProblem(
+                job=job, row=p.row, column=p.column, code=p.code, message=p.message[:300], severity=p.severity
+            )
+            for p in plan.problems
+        ],
+        batch_size=5000,
+    )
+    counts = plan.counts()
+    ImportJob.objects.filter(pk=job.pk).update(
+        rows_done=F("rows_done") + counts["rows_read"], **{k: F(k) + v for k, v in counts.items()}
+    )
+    record_event(
+        acting_user=actor,
+        event_type="roster_rows_imported",
+        obj=job,
+        unit=union,
+        changed_fields=["members"],
+        details={"rows": [plan.first_row, plan.last_row], **counts},
+        now=now,
+    )
+
+
+@transaction.atomic(durable=True)
+def do_request_member_export(
+    *,
+    acting_user: Any,
+    union: OrgUnit | None,
+    filters: dict[str, Any],
+    file_format: str,
+    reveal: bool,
+    now: datetime.datetime | None = None,
+) -> "ExportJob":
+    """Queue an export of the members in the user's area. Full IDs and phones only for a role that may
+    reveal them over the whole export (else RevealNotAllowed); either way the export is in the audit log."""
+    from gonghui.accounts.scope import can_reveal_pii, scope_paths
+    from gonghui.core.actions import RevealNotAllowed
+    from gonghui.members.models import ExportJob
+
+    now = now or timezone.now()
+    if reveal:
+        allowed = (
+            can_reveal_pii(acting_user, union)
+            if union is not None
+            else bool(scope_paths(acting_user))
+            and all(can_reveal_pii(acting_user, OrgUnit(path=p)) for p in scope_paths(acting_user))
+        )
+        if not allowed:
+            raise RevealNotAllowed()
+    job = ExportJob.objects.create(
+        owner=acting_user,
+        union=union,
+        filters=filters,
+        format=file_format,
+        reveal=reveal,
+        created_at=now,
+    )
+    record_event(
+        acting_user=acting_user,
+        event_type="members_exported_revealed" if reveal else "members_exported",
+        obj=job,
+        unit=union,
+        details={"filters": filters, "format": file_format, "reveal": reveal},
+        now=now,
+    )
+    return job
+
+
+if TYPE_CHECKING:
+    from gonghui.members.models import ExportJob, ImportJob
+
+
+def _bulk_insert(model: Any, rows: list[dict[str, Any]], *, ids: bool) -> list[int]:
+    """Insert plain rows (keys are column names, personal values in plaintext) and return their ids.
+
+    On PostgreSQL: ids drawn from the table's sequence in one query, then COPY — the import's hot path,
+    about 3x faster than bulk_create's model instances. Encrypted fields are sealed and blind indexes
+    computed here exactly as the model fields do (same functions, column name as associated data).
+    Elsewhere (SQLite): bulk_create, whose fields do the same work.
+    """
+    import json
+
+    from django.db import connection
+
+    from gonghui.core import pii
+    from gonghui.core.fields import BlindIndexField, EncryptedTextField
+
+    if not rows:
+        return []
+    if connection.vendor != "postgresql":
+        created = model.objects.bulk_create([model(**row) for row in rows], batch_size=2000)
+        return [obj.pk for obj in created]
+    table = model._meta.db_table
+    columns = list(rows[0])
+    fields = {f.column: f for f in model._meta.concrete_fields}
+    sealed = [c for c in columns if isinstance(fields[c], EncryptedTextField)]
+    indexes = [(c, fields[c]) for c in columns if isinstance(fields[c], BlindIndexField)]
+    as_json = [c for c in columns if fields[c].get_internal_type() == "JSONField"]
+    pks: list[int] = []
+    with connection.cursor() as cursor:
+        if ids:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                [table, len(rows)],
+            )
+            pks = [row[0] for row in cursor.fetchall()]
+        names = ", ".join(connection.ops.quote_name(c) for c in (["id"] if ids else []) + columns)
+        with cursor.cursor.copy(f"COPY {connection.ops.quote_name(table)} ({names}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for position, row in enumerate(rows):
+                values = dict(row)
+                for column, field in indexes:
+                    if values[column] is None and values.get(field.source):
+                        values[column] = pii.blind_index(values[field.source], purpose=field.purpose)
+                for column in sealed:
+                    if values[column]:
+                        values[column] = pii.encrypt(str(values[column]), aad=column)
+                for column in as_json:
+                    values[column] = json.dumps(values[column])
+                copy.write_row(([pks[position]] if ids else []) + [values[c] for c in columns])
+    return pks

@@ -1,23 +1,28 @@
 from typing import Any
 
-from django.http import HttpRequest
-from ninja import Router
+from django.http import FileResponse, HttpRequest, HttpResponseBase
+from ninja import File, Form, Router, UploadedFile
 from ninja.pagination import paginate
 
 from gonghui.core.actions import do_reveal_pii
-from gonghui.core.api_support import ERRORS, Id, Pagination
+from gonghui.core.api_support import ERRORS, ErrorOut, Id, Pagination
+from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.enterprises.access import access_enterprise, access_worksite
-from gonghui.members import actions, queries
-from gonghui.members.access import access_membership, access_transfer
+from gonghui.members import actions, queries, tasks
+from gonghui.members.access import access_export_job, access_import_job, access_membership, access_transfer
 from gonghui.members.actions import EnrolmentData
-from gonghui.members.models import Channel, Membership, Transfer
+from gonghui.members.models import Channel, ExportJob, ImportJob, Membership, Transfer
 from gonghui.members.schemas import (
     BulkApproveIn,
     BulkApproveOut,
     DecideIn,
     EnrolIn,
     EnrolOut,
+    ExportIn,
+    ExportJobOut,
     HistoryOut,
+    ImportJobOut,
+    ImportProblemOut,
     MemberOut,
     MembershipStatus,
     RejectIn,
@@ -113,24 +118,24 @@ def bulk_approve(request: HttpRequest, payload: BulkApproveIn) -> dict[str, Any]
     }
 
 
-@router.get("/{membership_id}", response={200: MemberOut, **ERRORS})
+@router.get("/{int:membership_id}", response={200: MemberOut, **ERRORS})
 def get_member(request: HttpRequest, membership_id: int) -> Membership:
     return access_membership(request.user, membership_id)
 
 
-@router.get("/{membership_id}/history", response={200: list[HistoryOut], **ERRORS})
+@router.get("/{int:membership_id}/history", response={200: list[HistoryOut], **ERRORS})
 def member_history(request: HttpRequest, membership_id: int):  # type: ignore[no-untyped-def]
     membership = access_membership(request.user, membership_id)
     return queries.get_member_history(acting_user=request.user, person=membership.person)
 
 
-@router.post("/{membership_id}/approve", response={200: MemberOut, **ERRORS})
+@router.post("/{int:membership_id}/approve", response={200: MemberOut, **ERRORS})
 def approve_member(request: HttpRequest, membership_id: int) -> Membership:
     membership = access_membership(request.user, membership_id)
     return actions.do_approve_membership(acting_user=request.user, membership=membership)
 
 
-@router.post("/{membership_id}/reject", response={200: MemberOut, **ERRORS})
+@router.post("/{int:membership_id}/reject", response={200: MemberOut, **ERRORS})
 def reject_member(request: HttpRequest, membership_id: int, payload: RejectIn) -> Membership:
     membership = access_membership(request.user, membership_id)
     return actions.do_reject_membership(
@@ -138,7 +143,7 @@ def reject_member(request: HttpRequest, membership_id: int, payload: RejectIn) -
     )
 
 
-@router.post("/{membership_id}/reveal", response={200: RevealOut, **ERRORS})
+@router.post("/{int:membership_id}/reveal", response={200: RevealOut, **ERRORS})
 def reveal(request: HttpRequest, membership_id: int, payload: RevealIn) -> dict[str, str]:
     """The full resident ID or phone, for roles allowed to see it; every call is in the audit log."""
     membership = access_membership(request.user, membership_id)
@@ -146,3 +151,102 @@ def reveal(request: HttpRequest, membership_id: int, payload: RevealIn) -> dict[
         acting_user=request.user, obj=membership.person, field_name=payload.field, unit=membership.union
     )
     return {"field": payload.field, "value": value}
+
+
+# --- rosters in and out ---------------------------------------------------------------------------
+
+
+@router.post("/imports", response={202: ImportJobOut, **ERRORS, 413: ErrorOut})
+def upload_roster(
+    request: HttpRequest,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja's way of declaring a file part
+    union_id: int = Form(...),
+    accept_area_warnings: bool = Form(False),
+) -> tuple[int, ImportJob]:
+    """Upload a roster (.xlsx, .xls or .csv, multipart). It is checked at once as a dry run (a job); poll
+    GET /imports/{id} until status is CHECKED, read /problems, then POST /commit."""
+    union = access_org_unit(request.user, union_id)
+    job = actions.do_upload_roster(
+        acting_user=request.user,
+        union=union,
+        upload=file,
+        original_name=file.name or "roster",
+        confirm_area_warnings=accept_area_warnings,
+    )
+    tasks.check_roster.enqueue(job.pk)
+    job.refresh_from_db()
+    return 202, job
+
+
+@router.get("/imports/{job_id}", response={200: ImportJobOut, **ERRORS})
+def import_status(request: HttpRequest, job_id: int) -> ImportJob:
+    return access_import_job(request.user, job_id)
+
+
+@router.get("/imports/{job_id}/problems", response={200: list[ImportProblemOut], **ERRORS})
+@paginate(Pagination)
+def import_problems(request: HttpRequest, job_id: int):  # type: ignore[no-untyped-def]
+    job = access_import_job(request.user, job_id)
+    return queries.list_import_problems(acting_user=request.user, job=job)
+
+
+@router.post("/imports/{job_id}/commit", response={202: ImportJobOut, **ERRORS})
+def commit_roster(request: HttpRequest, job_id: int) -> tuple[int, ImportJob]:
+    """Import the good rows of a checked roster (once); the job's counters then say what was written."""
+    job = actions.do_request_roster_commit(
+        acting_user=request.user, job=access_import_job(request.user, job_id)
+    )
+    tasks.commit_roster.enqueue(job.pk)
+    job.refresh_from_db()
+    return 202, job
+
+
+@router.get("/imports/{job_id}/report", response={200: None, **ERRORS})
+def import_report(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    """The roster as uploaded with a 问题 column (.xlsx)."""
+    job = access_import_job(request.user, job_id)
+    if not job.report_file:
+        raise NotFound()
+    return FileResponse(
+        job.report_file.open("rb"), as_attachment=True, filename=f"roster-report-{job.pk}.xlsx"
+    )
+
+
+@router.post("/exports", response={202: ExportJobOut, **ERRORS})
+def request_export(request: HttpRequest, payload: ExportIn) -> tuple[int, ExportJob]:
+    """Members of your area, filtered, to .xlsx or .csv as a job. reveal=true only for roles allowed to
+    see full IDs and phones (else 403); the export is in the audit log either way."""
+    union = access_org_unit(request.user, payload.union_id) if payload.union_id else None
+    if payload.channel and payload.channel not in Channel.values:
+        raise InvalidInput(field="channel")
+    filters = {
+        "union_path": union.path if union else "",
+        "status": payload.status or "",
+        "channel": payload.channel or "",
+        "date_from": payload.date_from.isoformat() if payload.date_from else "",
+        "date_to": payload.date_to.isoformat() if payload.date_to else "",
+    }
+    job = actions.do_request_member_export(
+        acting_user=request.user,
+        union=union,
+        filters={k: v for k, v in filters.items() if v},
+        file_format=payload.format,
+        reveal=payload.reveal,
+    )
+    tasks.export_members.enqueue(job.pk)
+    job.refresh_from_db()
+    return 202, job
+
+
+@router.get("/exports/{job_id}", response={200: ExportJobOut, **ERRORS})
+def export_status(request: HttpRequest, job_id: int) -> ExportJob:
+    return access_export_job(request.user, job_id)
+
+
+@router.get("/exports/{job_id}/file", response={200: None, **ERRORS})
+def export_file(request: HttpRequest, job_id: int) -> HttpResponseBase:
+    job = access_export_job(request.user, job_id)
+    if not job.file:
+        raise NotFound()
+    suffix = "xlsx" if job.format == "XLSX" else "csv"
+    return FileResponse(job.file.open("rb"), as_attachment=True, filename=f"members-{job.pk}.{suffix}")

@@ -266,3 +266,122 @@ class PhoneVerification(models.Model):
 
     def __str__(self) -> str:
         return f"phone verification #{self.pk}"
+
+
+class ImportJob(models.Model):
+    """One uploaded roster file: checked and dry-run first, then committed; counters feed the progress bar."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", _("Queued")
+        CHECKING = "CHECKING", _("Checking")
+        CHECKED = "CHECKED", _("Checked, ready to import")
+        IMPORTING = "IMPORTING", _("Importing")
+        DONE = "DONE", _("Imported")
+        REFUSED = "REFUSED", _("Refused")
+        FAILED = "FAILED", _("Failed")
+
+    union = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="import_jobs")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    original_name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="rosters/imports/", max_length=300)
+    file_kind = models.CharField(max_length=10, blank=True)
+    confirm_area_warnings = models.BooleanField(default=False)
+    # True once the commit pass has run (the counters then describe what was written).
+    committed = models.BooleanField(default=False)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    rows_read = models.PositiveIntegerField(default=0)
+    accepted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    duplicates = models.PositiveIntegerField(default=0)
+    transfers = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    warnings = models.PositiveIntegerField(default=0)
+    unknown_columns = models.JSONField(default=list, blank=True)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    report_file = models.FileField(upload_to="rosters/reports/", max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["owner", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"roster import #{self.pk} ({self.original_name[:60]})"
+
+    @property
+    def percent(self) -> int:
+        if self.status in (self.Status.CHECKED, self.Status.DONE):
+            return 100
+        return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.CHECKING, self.Status.IMPORTING)
+
+
+class ImportProblem(models.Model):
+    """One problem in one row (or the header, row 0 meaning the file as a whole)."""
+
+    class Severity(models.TextChoices):
+        ERROR = "ERROR", _("Error")
+        WARNING = "WARNING", _("Warning")
+        DUPLICATE = "DUPLICATE", _("Duplicate")
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    row = models.PositiveIntegerField()
+    column = models.CharField(max_length=50, blank=True)
+    code = models.CharField(max_length=50)
+    message = models.CharField(max_length=300)
+    severity = models.CharField(max_length=10, choices=Severity.choices)
+
+    class Meta:
+        indexes = [models.Index(fields=["job", "row"])]
+
+    def __str__(self) -> str:
+        return f"row {self.row} {self.code}"
+
+
+class ExportJob(models.Model):
+    """Members of the owner's area, filtered, written to .xlsx or .csv by a job; masked unless revealed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", _("Queued")
+        RUNNING = "RUNNING", _("Exporting")
+        DONE = "DONE", _("Ready")
+        FAILED = "FAILED", _("Failed")
+
+    class Format(models.TextChoices):
+        XLSX = "XLSX", "Excel (.xlsx)"
+        CSV = "CSV", "CSV"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    union = models.ForeignKey(
+        "orgs.OrgUnit", null=True, blank=True, on_delete=models.PROTECT, related_name="export_jobs"
+    )
+    filters = models.JSONField(default=dict, blank=True)
+    format = models.CharField(max_length=10, choices=Format.choices, default=Format.XLSX)
+    reveal = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to="rosters/exports/", max_length=300, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"member export #{self.pk}"
+
+    @property
+    def percent(self) -> int:
+        if self.status == self.Status.DONE:
+            return 100
+        return min(100, round(100 * self.rows_done / self.rows_total)) if self.rows_total else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)

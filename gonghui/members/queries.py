@@ -1,4 +1,4 @@
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
@@ -132,3 +132,37 @@ def union_employer(union: OrgUnit) -> Enterprise | None:
     """The enterprise whose grassroots union this is, when there is exactly one (not a joint union)."""
     enterprises = list(Enterprise.objects.filter(union=union)[:2])
     return enterprises[0] if len(enterprises) == 1 else None
+
+
+def import_jobs_in_scope(acting_user: Any) -> QuerySet["ImportJob"]:
+    """Roster imports into unions where the user may enrol (so officers of one union see its imports)."""
+    from gonghui.members.actions import RANK_ENROL
+    from gonghui.members.models import ImportJob
+
+    return ImportJob.objects.filter(path_q(acting_user, "union__path", min_rank=RANK_ENROL))
+
+
+def list_import_jobs(*, acting_user: Any) -> QuerySet["ImportJob"]:
+    return import_jobs_in_scope(acting_user).select_related("union", "owner").order_by("-created_at", "-pk")
+
+
+def list_import_problems(*, acting_user: Any, job: "ImportJob") -> QuerySet["ImportProblem"]:
+    from gonghui.members.models import ImportProblem
+
+    # The job was reached through import_jobs_in_scope; its problems are as visible as it is.
+    return ImportProblem.objects.filter(job=job, job__in=import_jobs_in_scope(acting_user)).order_by(
+        "row", "pk"
+    )
+
+
+def list_export_jobs(*, acting_user: Any) -> QuerySet["ExportJob"]:
+    """An export holds personal data under its owner's scope and reveal rights: only the owner sees it."""
+    from gonghui.members.models import ExportJob
+
+    if not getattr(acting_user, "is_authenticated", False):
+        return ExportJob.objects.none()
+    return ExportJob.objects.filter(owner=acting_user).select_related("union").order_by("-created_at", "-pk")
+
+
+if TYPE_CHECKING:
+    from gonghui.members.models import ExportJob, ImportJob, ImportProblem

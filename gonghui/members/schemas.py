@@ -1,5 +1,6 @@
 import datetime
 import uuid
+from typing import Any, Literal
 
 from ninja import Field, Schema
 
@@ -126,3 +127,61 @@ class HistoryOut(Schema):
     event_type: str
     unit_name: str | None = Field(None, alias="unit.name")
     changed_fields: list[str]
+
+
+class ImportJobOut(Schema):
+    id: int
+    union_id: int
+    status: str
+    original_name: str
+    file_kind: str
+    committed: bool
+    rows_total: int
+    rows_done: int
+    rows_read: int
+    accepted: int
+    updated: int
+    duplicates: int
+    transfers: int
+    rejected: int
+    warnings: int
+    unknown_columns: list[str]
+    error_code: str
+    error_message: str
+    has_report: bool
+
+    @staticmethod
+    def resolve_has_report(obj: Any) -> bool:
+        return bool(obj.report_file)
+
+
+class ImportProblemOut(Schema):
+    row: int
+    column: str
+    code: str
+    message: str
+    severity: str
+
+
+class ExportIn(Schema):
+    union_id: Id | None = None
+    status: MembershipStatus | None = None  # type: ignore[valid-type]
+    channel: str | None = Field(default=None, max_length=20)
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    format: Literal["XLSX", "CSV"] = "XLSX"
+    reveal: bool = False
+
+
+class ExportJobOut(Schema):
+    id: int
+    status: str
+    format: str
+    reveal: bool
+    rows_total: int
+    rows_done: int
+    ready: bool
+
+    @staticmethod
+    def resolve_ready(obj: Any) -> bool:
+        return bool(obj.file)

@@ -7,6 +7,7 @@ warning an officer may override (real IDs issued after re-districting do this).
 """
 
 import datetime
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -69,6 +70,17 @@ _ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
 _EXCEL_FLOAT = re.compile(r"^[0-9](\.[0-9]+)?E\+?[0-9]+$|^[0-9]{15,18}\.0+$")
 
 
+@functools.lru_cache(maxsize=65536)
+def _area_known(area: str, year: int) -> bool:
+    """Whether the area code was assigned in that year. Only these two parts matter to stdnum's lookup,
+    which is slow (a table walk): a roster import asks for the same few areas and years again and again."""
+    try:
+        ric.get_birth_place(f"{area}{year:04d}0101000X")
+    except stdnum_exceptions.ValidationError:
+        return False
+    return True
+
+
 def normalise_resident_id(raw: str) -> str:
     return re.sub(r"[\s\-]", "", to_half_width(str(raw))).upper()
 
@@ -89,17 +101,13 @@ def check_resident_id(raw: str, *, today: datetime.date | None = None) -> Checke
             raise ResidentIdFromExcelNumber(field="resident_id")
         raise ResidentIdChecksum(field="resident_id")
     try:
-        birth = ric.get_birth_date(number)
-    except stdnum_exceptions.ValidationError:
+        birth = datetime.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         raise ResidentIdDate(field="resident_id") from None
     today = today or datetime.date.today()
     if birth > today or birth.year < 1900:
         raise ResidentIdDate(field="resident_id")
-    warnings = []
-    try:
-        ric.get_birth_place(number)
-    except stdnum_exceptions.ValidationError:
-        warnings.append(WARNING_AREA_UNKNOWN)
+    warnings = [] if _area_known(number[:6], birth.year) else [WARNING_AREA_UNKNOWN]
     return CheckedResidentId(
         number=number, birth_date=birth, gender="M" if int(number[16]) % 2 else "F", warnings=warnings
     )

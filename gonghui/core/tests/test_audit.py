@@ -252,6 +252,8 @@ def test_it_covers_every_action_module_function():
         "do_refuse_uploads", "do_store_uploads", "do_accept_uploads",
         # Letters of intent: meetings/tests/test_meetings_audit.py, with the meetings actions.
         "do_record_intent_letter",
+        # Rosters: members/tests/test_import_audit.py.
+        "do_upload_roster", "do_request_roster_commit", "do_import_roster_rows", "do_request_member_export",
     }  # fmt: skip
     assert found == tested
 

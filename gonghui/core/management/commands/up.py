@@ -1,3 +1,5 @@
+import subprocess
+import sys
 from typing import Any
 
 from django.conf import settings
@@ -13,6 +15,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--addrport", default="127.0.0.1:8000")
         parser.add_argument("--no-serve", action="store_true", help="prepare the database only")
+        parser.add_argument("--no-worker", action="store_true", help="serve without a job worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -32,5 +35,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 "  (TOTP second factor is off for this development server; GONGHUI_2FA_REQUIRED=1 turns it on)"
             )
-        if not options["no_serve"]:
+        if options["no_serve"]:
+            return
+        # Roster imports and exports run as jobs: a worker beside the development server makes them work
+        # with `make run`; it stops with the server.
+        worker = None
+        if not options["no_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "gonghui", "db_worker"])
+            self.stdout.write(f"  job worker: pid {worker.pid} (manage.py db_worker)")
+        try:
             call_command("runserver", options["addrport"], use_reloader=False)
+        finally:
+            if worker is not None:
+                worker.terminate()
+                worker.wait(timeout=10)

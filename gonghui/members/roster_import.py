@@ -1,0 +1,181 @@
+"""Running a roster import job: check the file, parse rows in chunks, plan each chunk with the enrolment
+rules, and (when committing) write it through do_import_roster_rows. Also the report file: a copy of the
+roster with a column saying what is wrong with each row.
+
+Memory stays bounded: rows stream from the file a chunk at a time; what is kept across chunks is one
+64-bit key per resident ID seen (to find duplicates inside the file).
+"""
+
+import datetime
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from django.core.files.base import File
+from django.db import IntegrityError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gonghui.core.errors import DomainError
+from gonghui.members.actions import do_import_roster_rows
+from gonghui.members.models import ImportJob, ImportProblem
+from gonghui.members.roster import RosterEmpty, RosterFile, column_letters, open_roster
+from gonghui.members.roster_rows import ChunkPlan, Problem, RowParser, plan_chunk
+
+CHUNK_ROWS = 2000
+UNKNOWN_COLUMN = "unknown_column"
+
+
+def _open(job: ImportJob) -> RosterFile:
+    return open_roster(Path(job.file.path), job.original_name)
+
+
+def run_roster_import(job: ImportJob, *, commit: bool, today: datetime.date | None = None) -> ImportJob:
+    """The dry run (commit=False) or the commit of a stored roster. File-level refusals end the job as
+    REFUSED with the reason and nothing written; row problems become ImportProblem rows."""
+    now = timezone.now()
+    today = today or timezone.localdate(now)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status=ImportJob.Status.IMPORTING if commit else ImportJob.Status.CHECKING,
+        started_at=now,
+        rows_done=0,
+        rows_read=0,
+        accepted=0,
+        updated=0,
+        duplicates=0,
+        transfers=0,
+        rejected=0,
+        warnings=0,
+    )
+    ImportProblem.objects.filter(job=job).delete()
+    try:
+        roster = _open(job)
+    except DomainError as error:
+        return _finish(job, ImportJob.Status.REFUSED, error=error)
+    job.file_kind = roster.kind
+    job.unknown_columns = [roster.header.labels.get(i, t) for i, t in roster.header.unknown]
+    ImportJob.objects.filter(pk=job.pk).update(
+        file_kind=job.file_kind, unknown_columns=job.unknown_columns, rows_total=roster.rows_estimate
+    )
+    header_problems = [
+        Problem(
+            roster.header.header_rows,
+            f"{column_letters(i)}（{text.strip()[:40]}）",
+            UNKNOWN_COLUMN,
+            _("The column “%(name)s” is not part of the template and was ignored.") % {"name": text.strip()},
+            ImportProblem.Severity.WARNING,
+        )
+        for i, text in roster.header.unknown
+    ]
+    ImportProblem.objects.bulk_create([_problem(job, p) for p in header_problems])
+    parser = RowParser(roster.header, confirm_area_warnings=job.confirm_area_warnings, today=today)
+    seen: set[int] = set()
+    batch: list[Any] = []
+    any_rows = False
+    try:
+        for number, cells in roster.rows():
+            parsed, problems = parser.parse(number, cells)
+            batch.append((parsed, problems, number))
+            if len(batch) >= CHUNK_ROWS:
+                _apply(job, batch, seen, commit)
+                batch = []
+                any_rows = True
+        if batch:
+            _apply(job, batch, seen, commit)
+            any_rows = True
+    except DomainError as error:
+        # Only reading errors reach here mid-file; rows already written stay (re-import is idempotent).
+        return _finish(job, ImportJob.Status.FAILED, error=error)
+    if not any_rows:
+        return _finish(job, ImportJob.Status.REFUSED, error=RosterEmpty())
+    return _finish(job, ImportJob.Status.DONE if commit else ImportJob.Status.CHECKED, committed=commit)
+
+
+def _apply(job: ImportJob, batch: list[Any], seen: set[int], commit: bool) -> ChunkPlan:
+    owner = job.owner
+    if not commit:
+        plan = plan_chunk(acting_user=owner, union=job.union, rows=batch, seen=seen)
+        ImportProblem.objects.bulk_create([_problem(job, p) for p in plan.problems], batch_size=5000)
+        counts = plan.counts()
+        _add_counts(job, counts)
+        return plan
+    for attempt in range(3):
+        before = set(seen)
+        plan = plan_chunk(acting_user=owner, union=job.union, rows=batch, seen=seen)
+        try:
+            do_import_roster_rows(acting_user=owner, job=job, plan=plan)
+        except IntegrityError:
+            # Someone enrolled one of these people while the chunk was planned: plan it again.
+            seen.clear()
+            seen.update(before)
+            if attempt == 2:
+                raise
+            continue
+        return plan
+    raise AssertionError("unreachable")
+
+
+def _add_counts(job: ImportJob, counts: dict[str, int]) -> None:
+    from django.db.models import F
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        rows_done=F("rows_done") + counts["rows_read"], **{k: F(k) + v for k, v in counts.items()}
+    )
+
+
+def _problem(job: ImportJob, p: Problem) -> ImportProblem:
+    return ImportProblem(
+        job=job, row=p.row, column=p.column, code=p.code, message=p.message[:300], severity=p.severity
+    )
+
+
+def _finish(
+    job: ImportJob, status: str, *, error: DomainError | None = None, committed: bool = False
+) -> ImportJob:
+    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now()}
+    if error is not None:
+        fields |= {"error_code": error.code, "error_message": error.message[:300]}
+    else:
+        fields |= {"error_code": "", "error_message": ""}
+    if committed:
+        fields["committed"] = True
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    job.refresh_from_db()
+    return job
+
+
+def build_report(job: ImportJob) -> ImportJob:
+    """A copy of the roster as read, with 问题 (what is wrong, per column) as the last column. Rows without
+    problems are kept so the officer can fix the file in place and upload it again."""
+    problems: dict[int, list[str]] = {}
+    for row, column, message in job.problems.order_by("row", "pk").values_list("row", "column", "message"):
+        problems.setdefault(row, []).append(f"{column}：{message}" if column else message)
+    roster = _open(job)
+    target = Path(job.file.path).with_suffix(".report.xlsx")
+    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
+    sheet = workbook.add_worksheet("花名册")
+    bold = workbook.add_format({"bold": True})
+    error_format = workbook.add_format({"font_color": "#B00020"})
+    width = max([len(r) for r in roster.first_rows] or [1])
+    out = 0
+    for out, cells in enumerate(roster.first_rows[: roster.header.header_rows]):
+        sheet.write_row(out, 0, [_safe(c) for c in cells], bold)
+    sheet.write_string(out, width, "问题", bold)
+    out += 1
+    for number, cells in roster.rows():
+        for col, value in enumerate(cells):
+            sheet.write_string(out, col, _safe(value))
+        if number in problems:
+            sheet.write_string(out, width, "；".join(problems[number]), error_format)
+        out += 1
+    workbook.close()
+    with open(target, "rb") as handle:
+        job.report_file.save(f"report-{job.pk}.xlsx", File(handle), save=False)
+    target.unlink(missing_ok=True)
+    ImportJob.objects.filter(pk=job.pk).update(report_file=job.report_file.name)
+    return job
+
+
+def _safe(value: str) -> str:
+    # The report is opened in Excel: a cell starting with = + - @ must stay text, never a formula.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

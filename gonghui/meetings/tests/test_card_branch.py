@@ -124,6 +124,15 @@ def test_the_api_sets_the_card_branch_and_refuses_unknown_or_inactive_ones(perso
         content_type="application/json",
     )
     assert edited.status_code == 200 and edited.json()["card_branch_id"] == haidian_branch.pk
+    funnel = client.get(f"/api/v1/meetings/{meeting['id']}/funnel").json()
+    assert [s["key"] for s in funnel["people"]] == [
+        "attended",
+        "answered",
+        "applied",
+        "approved",
+        "cards_issued",
+    ]
+    assert funnel["people"][-1] == {"key": "cards_issued", "label": "已发卡", "count": 0}
     unknown = client.post(
         "/api/v1/meetings", _api_payload(personas, card_branch_id=987654), content_type="application/json"
     )

@@ -29,6 +29,10 @@ def access_branch(user: Any, branch_id: Any) -> BankBranch:
     return get_in_scope(queries.branches_in_scope(user), branch_id)
 
 
+def access_branch_to_name(user: Any, branch_id: Any) -> BankBranch:
+    return get_in_scope(queries.branches_to_name(user), branch_id)
+
+
 def access_card_stock(user: Any, stock_id: Any) -> CardStock:
     return get_in_scope(
         CardStock.objects.filter(branch=queries.operator_branch(user)).select_related("branch"), stock_id

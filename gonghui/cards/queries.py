@@ -44,6 +44,13 @@ def branches_for_routing(acting_user: Any) -> QuerySet[BankBranch]:
     return BankBranch.objects.filter(is_active=True).order_by("bank_name", "name")
 
 
+def branches_to_name(acting_user: Any) -> QuerySet[BankBranch]:
+    """Every branch, active or not, for resolving a branch id an officer sends (a meeting's card branch):
+    branches are the bank's, visible to every officer like the routing list; an inactive one is then
+    refused by the action with its own reason rather than hidden."""
+    return BankBranch.objects.all()
+
+
 def branches_in_scope(acting_user: Any) -> QuerySet[BankBranch]:
     """Branches serving a union inside the officer's subtree (district officers manage their keys)."""
     from gonghui.cards.actions import RANK_MANAGE_BRANCHES

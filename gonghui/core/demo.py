@@ -12,7 +12,7 @@ from typing import Any
 
 from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import Role, RoleAssignment, User
-from gonghui.cards.demo import load_card_story
+from gonghui.cards.demo import load_card_branches, load_card_story
 from gonghui.core.pii import blind_index
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
@@ -182,11 +182,12 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
             address="北京市通州区潞源街道",
             managing_unit=story.units["BJ-TZ-LY"],
         )
+    load_card_branches(story, demo_password=DEMO_PASSWORD)  # before the meetings: one names its card branch
     if with_members:
         _load_join_links(story, worksite)
         _load_members(story, worksite)
         load_meetings_demo(story)
-    load_card_story(story, with_members=with_members, demo_password=DEMO_PASSWORD)
+    load_card_story(story, with_members=with_members)
     return story
 
 

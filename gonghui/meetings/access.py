@@ -24,7 +24,7 @@ class MeetingLinkNotFound(NotFound):
 def access_meeting(user: Any, meeting_id: Any, *, write: bool = False) -> Meeting:
     meeting = get_in_scope(
         meetings_in_scope(user).select_related(
-            "organiser", "enterprise", "worksite", "questionnaire", "series"
+            "organiser", "enterprise", "worksite", "questionnaire", "series", "card_branch"
         ),
         meeting_id,
     )

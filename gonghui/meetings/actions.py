@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.models import ROLE_RANK, Role
 from gonghui.accounts.scope import rank_at
+from gonghui.cards.models import BankBranch
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
@@ -136,6 +137,11 @@ class ResponseIdTaken(Conflict):
     default_message = _("This record id has already been used; send the record with a new id.")
 
 
+class CardBranchNotActive(InvalidInput):
+    code = "meeting_card_branch_inactive"
+    default_message = _("That bank branch no longer issues cards; choose an active one.")
+
+
 # --- meetings ----------------------------------------------------------------------------------------
 
 
@@ -156,6 +162,7 @@ class MeetingData:
     partner_units: str = ""
     target_enterprises: list[Enterprise] = field(default_factory=list)
     questionnaire: Questionnaire | None = None
+    card_branch: BankBranch | None = None
 
 
 EDITABLE_FIELDS = (
@@ -170,6 +177,7 @@ EDITABLE_FIELDS = (
     "cadence",
     "partner_units",
     "questionnaire",
+    "card_branch",
 )
 
 
@@ -216,6 +224,13 @@ def _clean_meeting(acting_user: Any, data: MeetingData) -> MeetingData:
         or rank_at(acting_user, data.questionnaire.owner) > 0
     ):
         raise InvalidInput(_("Choose a questionnaire your union may use."), field="questionnaire")
+    # Any active branch may be named, also one serving another district: branches are the bank's, not a
+    # union's records, and an officer may route an application to any active branch by hand as well.
+    if (
+        data.card_branch is not None
+        and not BankBranch.objects.filter(pk=data.card_branch.pk, is_active=True).exists()
+    ):
+        raise CardBranchNotActive(field="card_branch")
     data.partner_units = "\n".join(
         " ".join(line.split())[:100] for line in data.partner_units.splitlines() if line.strip()
     )[:2000]
@@ -322,7 +337,7 @@ def do_update_meeting(
     now: datetime.datetime | None = None,
 ) -> Meeting:
     """Edit one meeting, or (rest_of_series) this one and every later *planned* meeting of its series:
-    these take the new title, place, partners, questionnaire and time of day, and keep their dates.
+    these take the new title, place, partners, questionnaire, card branch and time of day, and keep their dates.
     Held and closed meetings of the series are history and stay as they were."""
     now = now or timezone.now()
     meeting = Meeting.objects.select_for_update(of=("self",)).select_related("organiser").get(pk=meeting.pk)

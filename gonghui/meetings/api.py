@@ -10,8 +10,10 @@ from django.utils import timezone
 from ninja import File, Form, Router, UploadedFile
 from ninja.pagination import paginate
 
+from gonghui.cards.access import access_branch_to_name
+from gonghui.cards.models import BankBranch
 from gonghui.core.api_support import ERRORS, Id, Pagination
-from gonghui.core.errors import InvalidInput
+from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.enterprises.access import access_enterprise, access_worksite
 from gonghui.enterprises.actions import do_record_intent_letter
 from gonghui.enterprises.models import IntentLetter
@@ -71,7 +73,16 @@ def _data(request: HttpRequest, payload: MeetingIn) -> MeetingData:
         questionnaire=access_questionnaire(request.user, payload.questionnaire_id)
         if payload.questionnaire_id
         else None,
+        card_branch=_card_branch(request, payload.card_branch_id) if payload.card_branch_id else None,
     )
+
+
+def _card_branch(request: HttpRequest, branch_id: int) -> BankBranch:
+    try:
+        return access_branch_to_name(request.user, branch_id)
+    except NotFound:
+        # Name the field: the 404 is about the branch in the body, not the meeting in the path.
+        raise NotFound(field="card_branch_id") from None
 
 
 def _aware(value: datetime.datetime, field: str) -> datetime.datetime:
@@ -171,7 +182,7 @@ def area_funnel(
     end_date: datetime.date | None = None,
     kind: MeetingKindEnum | None = None,  # type: ignore[valid-type]
 ) -> dict[str, Any]:
-    """attended → answered → applied → approved, and enterprises met → intents signed, over the
+    """attended → answered → applied → approved → cards issued, and enterprises met → intents signed, over the
     meetings of a subtree (default: your whole area) starting in [start_date, end_date)."""
     funnel = queries.area_funnel(
         acting_user=request.user,

@@ -1,7 +1,8 @@
 """The meetings of the demo story (shared/seed/shuanggoutong-article.txt):
 
 - 5月29日, a 职工沟通会 in the lobby of 北京云锐国际文化传媒有限公司 (永顺镇商务园中园): the hall full of workers
-  enrolling, 北京银行通州支行 on site opening cards; 云锐's members are attributed to it;
+  enrolling, 北京银行通州支行 on site opening cards (the meeting's card branch); 云锐's members are
+  attributed to it;
 - a 潞源街道 worker meeting at the 城市副中心周转房项目三标段 worksite after the free-haircut day, where
   李春贵 and his workmates crowded the consultation desk ("宣传材料不够发、调查问卷不够填");
 - a 企业沟通会 with 北京新意互动广告有限公司 (甘家口街道 and 海淀区总工会) that ends in a signed 建会意向书;
@@ -19,6 +20,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from gonghui.accounts.models import User
+from gonghui.cards.demo import MEETING_BRANCH
+from gonghui.cards.models import BankBranch
 from gonghui.enterprises.actions import do_record_intent_letter
 from gonghui.enterprises.models import IntentLetter, Worksite
 from gonghui.meetings import actions, queries
@@ -167,6 +170,7 @@ def _yunrui_lobby(story: Any, users: dict[str, User], survey: Questionnaire) -> 
             cadence=Cadence.ONE_OFF,
             partner_units="北京银行通州支行",
             questionnaire=survey,
+            card_branch=BankBranch.objects.get(code=MEETING_BRANCH),
         ),
         now=_at(day, 9, 0) - datetime.timedelta(days=7),
     )

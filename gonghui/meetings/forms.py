@@ -4,6 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.forms import UnitChoiceField
+from gonghui.cards.models import BankBranch
+from gonghui.cards.queries import branches_for_routing
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.enterprises.queries import enterprises_in_scope, list_worksites
 from gonghui.meetings.actions import (
@@ -68,6 +70,13 @@ class MeetingForm(forms.Form):
         required=False,
         empty_label=_("— none —"),
     )
+    card_branch = forms.ModelChoiceField(
+        label=_("Bank branch issuing cards at the meeting"),
+        queryset=BankBranch.objects.none(),
+        required=False,
+        empty_label=_("— none —"),
+        help_text=_("Card applications of the members enrolled at this meeting go to this branch's pad."),
+    )
 
     def __init__(self, *args: Any, acting_user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -78,6 +87,7 @@ class MeetingForm(forms.Form):
         fields["target_enterprises"].queryset = enterprises
         fields["worksite"].queryset = list_worksites(acting_user=acting_user)
         fields["questionnaire"].queryset = questionnaires_in_scope(acting_user).order_by("title", "pk")
+        fields["card_branch"].queryset = branches_for_routing(acting_user)
         # The user's own (topmost) union first: a street officer's meetings are usually the street's.
         first = fields["organiser"].queryset.first()
         if first is not None:
@@ -99,6 +109,7 @@ class MeetingForm(forms.Form):
             partner_units=c["partner_units"],
             target_enterprises=list(c["target_enterprises"]),
             questionnaire=c["questionnaire"],
+            card_branch=c["card_branch"],
         )
 
 

@@ -83,6 +83,17 @@ class Meeting(models.Model):
     questionnaire = models.ForeignKey(
         "meetings.Questionnaire", null=True, blank=True, on_delete=models.SET_NULL, related_name="meetings"
     )
+    # The bank branch issuing service cards at this meeting: card applications of the members enrolled
+    # here are routed to it (cards.actions.ROUTING_RULES). PROTECT, not SET_NULL: a branch that served
+    # meetings is deactivated (is_active), never deleted, so a meeting's history keeps naming it.
+    card_branch = models.ForeignKey(
+        "cards.BankBranch",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="meetings",
+        verbose_name=_("bank branch issuing cards"),
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PLANNED)
     # The worker-facing pages (check-in, questionnaire) are printed on the poster, like a join link's
     # token: stored as is, regenerated to retire a poster.

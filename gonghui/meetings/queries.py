@@ -13,6 +13,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.scope import RANK_READ, path_q, scope_paths
+from gonghui.cards.models import Card
 from gonghui.enterprises.models import Enterprise, IntentLetter
 from gonghui.meetings.models import (
     Answer,
@@ -112,8 +113,8 @@ def list_check_ins(meeting: Meeting) -> QuerySet[CheckIn]:
 
 
 # --- the funnel --------------------------------------------------------------------------------------
-# Each stage is one small function of the meetings in view, so a new stage (cards issued, from the
-# cards app) is one function and one line in STAGES. Counts come from the records themselves.
+# Each stage is one small function of the meetings in view, so a new stage is one function and one
+# line in WORKER_STAGES / ENTERPRISE_STAGES. Counts come from the records themselves.
 
 
 def stage_attended(meetings: QuerySet[Meeting]) -> int:
@@ -144,6 +145,13 @@ def stage_approved(meetings: QuerySet[Meeting]) -> int:
     return Membership.objects.filter(meeting__in=meetings, status__in=APPROVED_STATUSES).count()
 
 
+def stage_cards_issued(meetings: QuerySet[Meeting]) -> int:
+    """Service cards handed out to members who joined at the meetings. "Issued" means a card was handed
+    over, so every Card row counts once, whatever became of it since (activated, reported lost,
+    cancelled); a replacement card is a second card handed out and counts as well."""
+    return Card.objects.filter(application__membership__meeting__in=meetings).count()
+
+
 def stage_enterprises_met(meetings: QuerySet[Meeting]) -> int:
     held = meetings.filter(
         kind=MeetingKind.ENTERPRISE, status__in=[Meeting.Status.HELD, Meeting.Status.CLOSED]
@@ -160,6 +168,7 @@ WORKER_STAGES: list[tuple[str, Promise, Any]] = [
     ("answered", _("Questionnaires answered"), stage_answered),
     ("applied", _("Applications"), stage_applications),
     ("approved", _("Approved"), stage_approved),
+    ("cards_issued", _("Cards issued"), stage_cards_issued),
 ]
 ENTERPRISE_STAGES: list[tuple[str, Promise, Any]] = [
     ("enterprises_met", _("Enterprises met"), stage_enterprises_met),

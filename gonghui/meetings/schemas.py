@@ -33,6 +33,7 @@ class MeetingOut(Schema):
     address: str
     partner_units: list[str]
     questionnaire_id: int | None
+    card_branch_id: int | None
     status: MeetingStatus  # type: ignore[valid-type]
     attendance: int | None
     consultations: int | None
@@ -63,6 +64,9 @@ class MeetingIn(Schema):
     partner_units: list[str] = Field(default_factory=list, max_length=20)
     target_enterprise_ids: list[Id] = Field(default_factory=list, max_length=100)
     questionnaire_id: Id | None = None
+    card_branch_id: Id | None = Field(
+        None, description="The bank branch issuing service cards at the meeting (an active one)."
+    )
 
 
 class MeetingCreateIn(MeetingIn):

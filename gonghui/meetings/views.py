@@ -166,6 +166,7 @@ def meeting_edit(request: HttpRequest, meeting_id: int) -> HttpResponse:
         "target_enterprises": list(meeting.target_enterprises.values_list("pk", flat=True)),
         "partner_units": meeting.partner_units,
         "questionnaire": meeting.questionnaire_id,
+        "card_branch": meeting.card_branch_id,
     }
     form = MeetingEditForm(request.POST or None, initial=initial, acting_user=request.user)
     if meeting.series_id is None:

@@ -4,6 +4,9 @@ import datetime
 
 from stdnum.cn import ric
 
+from gonghui.cards.actions import do_create_card_application, do_issue_card, do_report_card_lost
+from gonghui.cards.models import Card
+from gonghui.cards.tests.helpers import walk_to_authorised
 from gonghui.enterprises.actions import do_record_intent_letter
 from gonghui.meetings import actions, queries
 from gonghui.meetings.actions import MeetingOutcome
@@ -23,6 +26,17 @@ def _rid(n: int) -> str:
     """Valid fictional IDs: 通州's area code, born 1999, checksummed."""
     body = f"11011219990101{n:03d}"
     return body + ric.calc_check_digit(body + "0")
+
+
+def _issue_application(operator, application):
+    """The pad's steps as the pad posts them (simulated reader and fingerprint device)."""
+    application = walk_to_authorised(application, operator)
+    return do_issue_card(acting_user=operator, application=application)
+
+
+def _issue(personas, membership):
+    application = do_create_card_application(acting_user=personas.chair, membership=membership)
+    return _issue_application(personas.bank_operator, application)
 
 
 def _counts(funnel):
@@ -91,12 +105,27 @@ def test_a_worker_meetings_funnel_counts_every_record_exactly(personas):
     do_reject_membership(acting_user=personas.chair, membership=outcomes[2].membership, reason="资料不全")
     assert console.membership.status == Membership.Status.ACTIVE
 
+    # Cards, through the real card actions on gaoli's pad: the console member's card is issued, reported
+    # lost and replaced (two cards handed out, both count); an approved member's application waits in the
+    # queue (no card yet); the unrelated applicant, approved, gets a card that is not this meeting's.
+    operator = personas.bank_operator
+    first = _issue(personas, console.membership)
+    replacement = do_report_card_lost(acting_user=personas.chair, card=first)
+    assert replacement is not None
+    _issue_application(operator, replacement)
+    do_create_card_application(acting_user=personas.chair, membership=outcomes[0].membership)
+    unrelated = Membership.objects.get(person__name="无关申请")
+    do_approve_membership(acting_user=personas.chair, membership=unrelated)
+    _issue(personas, unrelated)
+    assert Card.objects.count() == 3
+
     counts = _counts(queries.meeting_funnel(meeting))
     assert counts == {
         "attended": 3 + 5,
         "answered": 4,
         "applied": 5,
         "approved": 3,
+        "cards_issued": 2,
         "enterprises_met": 0,
         "intents_signed": 0,
     }
@@ -109,6 +138,7 @@ def test_a_worker_meetings_funnel_counts_every_record_exactly(personas):
     # The area funnel over both meetings, and over a period that holds only the second.
     area = queries.area_funnel(acting_user=personas.tongzhou_officer, unit=personas.unit("BJ-TZ-YS"))
     assert area.meetings == 2 and _counts(area)["attended"] == 120 + 50 and _counts(area)["applied"] == 5
+    assert _counts(area)["cards_issued"] == 2
     later = queries.area_funnel(
         acting_user=personas.tongzhou_officer, start=START + datetime.timedelta(days=1)
     )
@@ -117,6 +147,7 @@ def test_a_worker_meetings_funnel_counts_every_record_exactly(personas):
         "answered": 0,
         "applied": 0,
         "approved": 0,
+        "cards_issued": 0,
         "enterprises_met": 0,
         "intents_signed": 0,
     }

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from gonghui.accounts.models import PARTNER_ROLES, ROLE_RANK, Role, RoleAssignment, User
 from gonghui.accounts.scope import path_q
@@ -11,6 +12,7 @@ from gonghui.collect.envelope import ALGORITHM
 from gonghui.collect.keys import server_key
 from gonghui.collect.models import CollectorDevice, DeviceUpload
 from gonghui.core.pii import secret_digest
+from gonghui.meetings.models import Meeting
 from gonghui.members.actions import RANK_ENROL
 from gonghui.members.queries import MEMBER_UNION_KINDS
 from gonghui.orgs.models import OrgUnit
@@ -69,6 +71,49 @@ def collectable_unions(device: CollectorDevice) -> QuerySet[OrgUnit]:
     ).order_by("path")
 
 
+# The meetings a phone lists: from yesterday (a record taken late in the evening) to a week ahead (a
+# phone loaded the evening before, or on Monday for the week, works offline at the meeting), at most 50.
+MEETINGS_BEFORE = datetime.timedelta(days=1)
+MEETINGS_AHEAD = datetime.timedelta(days=7)
+MAX_DEVICE_MEETINGS = 50
+# A record may name a meeting that is still open, or one closed after the record was taken (a phone
+# that was offline for days sends it late).
+ATTRIBUTABLE_STATUSES = (Meeting.Status.PLANNED, Meeting.Status.HELD, Meeting.Status.CLOSED)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """ "1/5/12/" -> ["1/", "1/5/", "1/5/12/"]."""
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def attributable_meetings(device: CollectorDevice) -> QuerySet[Meeting]:
+    """Meetings a record from this device may be attributed to, whatever their date: those organised in
+    the device's subtree, and those its own unit's street or district (an ancestor) organises — the
+    street's 沟通会 in a company's lobby is where that company's union collects. Not cancelled."""
+    return Meeting.objects.filter(
+        Q(organiser__path__startswith=device.unit.path)
+        | Q(organiser__path__in=_ancestor_paths(device.unit.path)),
+        status__in=ATTRIBUTABLE_STATUSES,
+    )
+
+
+def device_meetings(device: CollectorDevice, *, now: datetime.datetime) -> QuerySet[Meeting]:
+    """The meetings the phone offers in its picker: open (planned or held) and taking place between the
+    start of yesterday and a week after today, nearest first."""
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        attributable_meetings(device)
+        .filter(
+            status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
+            starts_at__gte=today - MEETINGS_BEFORE,
+            starts_at__lt=today + datetime.timedelta(days=1) + MEETINGS_AHEAD,
+        )
+        .select_related("enterprise", "worksite")
+        .order_by("starts_at", "pk")[:MAX_DEVICE_MEETINGS]
+    )
+
+
 def device_units(*, acting_user: Any) -> QuerySet[OrgUnit]:
     """Units the officer may register a phone for."""
     return OrgUnit.objects.filter(
@@ -105,7 +150,8 @@ def find_pairing_device(*, token: str, now: datetime.datetime) -> CollectorDevic
 
 
 def get_device_config(*, device: CollectorDevice, now: datetime.datetime) -> dict[str, Any]:
-    """What the phone keeps for offline work: its identity, its unions, the key to encrypt records to."""
+    """What the phone keeps for offline work: its identity, its unions and meetings, the key to encrypt
+    records to."""
     key = server_key()
     return {
         "device_id": device.public_id,
@@ -114,6 +160,15 @@ def get_device_config(*, device: CollectorDevice, now: datetime.datetime) -> dic
         "collector_name": device.user.display_name or device.user.username,
         "unit_name": device.unit.name,
         "unions": [{"id": union.pk, "name": union.name} for union in collectable_unions(device)],
+        "meetings": [
+            {
+                "id": meeting.pk,
+                "title": meeting.title,
+                "starts_at": meeting.starts_at,
+                "place": meeting.place_name,
+            }
+            for meeting in device_meetings(device, now=now)
+        ],
         "server_key": {"alg": ALGORITHM, "kid": key.key_id, "spki": key.spki_b64},
         "policy_version": settings.GONGHUI_PRIVACY_POLICY_VERSION,
         "server_time": int(now.timestamp()),

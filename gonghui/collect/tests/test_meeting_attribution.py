@@ -4,6 +4,8 @@ lists the meetings nearby in time and area, the record carries `meeting_id`, the
 import datetime
 import uuid
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gonghui.collect.models import DeviceUpload
@@ -160,3 +162,22 @@ def test_it_refuses_a_malformed_meeting_id_like_any_malformed_record(personas):
         [record_for(union.pk, meeting_id=0), record_for(union.pk, n=2, meeting_id="x")]
     )
     assert [r["code"] for r in results.json()["results"]] == ["record_invalid"] * 2
+
+
+def test_it_looks_the_meetings_up_once_per_batch(personas):
+    p = personas
+    meetings = [plan(p, "BJ-TZ-YS", "永顺镇职工沟通会"), plan(p, "BJ-TZ-YS-YR", "云锐工会会员大会")]
+    phone, _ = paired_phone(p)
+    union = p.unit("BJ-TZ-YS-YR")
+
+    def statements(records: list[dict[str, object]]) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert phone.send_batch(records).status_code == 200
+        return len(queries)
+
+    plain = statements([record_for(union.pk, n=n) for n in range(20)])
+    at_meetings = statements(
+        [record_for(union.pk, n=n, meeting_id=meetings[n % 2].pk) for n in range(20, 40)]
+    )
+    assert at_meetings == plain + 1
+    assert stage(meetings[0], "applied") == 10 and stage(meetings[1], "applied") == 10

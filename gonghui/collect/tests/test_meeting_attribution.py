@@ -76,7 +76,7 @@ def test_it_lists_the_meetings_of_the_phones_area_from_yesterday_to_next_week(pe
 def test_it_attributes_a_record_taken_at_a_meeting(personas):
     p = personas
     meeting = plan(p, "BJ-TZ-YS", "云锐大厅职工沟通会")
-    phone, _ = paired_phone(p)
+    phone, device = paired_phone(p)
     union = p.unit("BJ-TZ-YS-YR")
     at_meeting, elsewhere = record_for(union.pk, n=1, meeting_id=meeting.pk), record_for(union.pk, n=2)
 
@@ -86,6 +86,9 @@ def test_it_attributes_a_record_taken_at_a_meeting(personas):
     assert Membership.objects.get(client_uuid=at_meeting["record_uuid"]).meeting == meeting
     assert Membership.objects.get(client_uuid=elsewhere["record_uuid"]).meeting is None
     assert stage(meeting, "applied") == 1
+    # The officer sees on the phone's page which upload counted for which meeting.
+    device_page = p.client(p.tongzhou_officer).get(f"/collect/devices/{device.pk}/").content.decode()
+    assert device_page.count("云锐大厅职工沟通会") == 1
 
 
 def test_it_enrols_but_does_not_attribute_to_a_meeting_the_phone_may_not_use(personas):
@@ -107,11 +110,11 @@ def test_it_enrols_but_does_not_attribute_to_a_meeting_the_phone_may_not_use(per
     assert [(r["status"], r["code"], r["warnings"]) for r in results] == [
         ("accepted", "created", ["meeting_not_allowed"])
     ] * 3
-    assert "沟通会" in results[0]["message"]
+    assert "未计入所选沟通会" in results[0]["message"]
     assert Membership.objects.filter(meeting__isnull=False).count() == 0
     assert stage(foreign, "applied") == 0
     logged = DeviceUpload.objects.get(client_uuid=uuid.UUID(records[0]["record_uuid"]))
-    assert logged.outcome == "ACCEPTED" and logged.code == "created" and "沟通会" in logged.message
+    assert logged.outcome == "ACCEPTED" and logged.code == "created" and "未计入所选沟通会" in logged.message
     batch_event = AuditEvent.objects.filter(pk__gt=before).get(event_type="collect_uploads_stored")
     assert batch_event.details == {"accepted": 3, "rejected": [], "meeting_not_allowed": 3}
 

@@ -111,7 +111,7 @@ def device_meetings(device: CollectorDevice, *, now: datetime.datetime) -> Query
             starts_at__gte=today - MEETINGS_BEFORE,
             starts_at__lt=today + datetime.timedelta(days=1) + MEETINGS_AHEAD,
         )
-        .select_related("enterprise", "worksite")
+        .select_related("organiser", "enterprise", "worksite")
         .order_by("starts_at", "pk")[:MAX_DEVICE_MEETINGS]
     )
 
@@ -151,23 +151,33 @@ def find_pairing_device(*, token: str, now: datetime.datetime) -> CollectorDevic
     )
 
 
+def _meeting_union_ids(meeting: Meeting, device: CollectorDevice, unions: list[OrgUnit]) -> list[int] | None:
+    """The phone's unions a record at this meeting may join (under its organiser, as the server checks);
+    None for all of them: the meeting is organised by the device's unit or one above it."""
+    if device.unit.path.startswith(meeting.organiser.path):
+        return None
+    return [union.pk for union in unions if union.path.startswith(meeting.organiser.path)]
+
+
 def get_device_config(*, device: CollectorDevice, now: datetime.datetime) -> dict[str, Any]:
     """What the phone keeps for offline work: its identity, its unions and meetings, the key to encrypt
     records to."""
     key = server_key()
+    unions = list(collectable_unions(device))
     return {
         "device_id": device.public_id,
         "name": device.name,
         "status": device.status,
         "collector_name": device.user.display_name or device.user.username,
         "unit_name": device.unit.name,
-        "unions": [{"id": union.pk, "name": union.name} for union in collectable_unions(device)],
+        "unions": [{"id": union.pk, "name": union.name} for union in unions],
         "meetings": [
             {
                 "id": meeting.pk,
                 "title": meeting.title,
                 "starts_at": meeting.starts_at,
                 "place": meeting.place_name,
+                "union_ids": _meeting_union_ids(meeting, device, unions),
             }
             for meeting in device_meetings(device, now=now)
         ],

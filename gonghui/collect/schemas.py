@@ -24,6 +24,8 @@ class MeetingOut(Schema):
     title: str
     starts_at: datetime.datetime
     place: str
+    # The phone's unions a record at the meeting may join; null: all of them.
+    union_ids: list[int] | None
 
 
 class ServerKeyOut(Schema):

@@ -268,9 +268,13 @@
       return [when, meeting.title, meeting.place].filter(Boolean).join(" · ");
     }
 
+    // Only the meetings the chosen union may be attributed to (the union is under the meeting's organiser).
     function fillMeetings() {
       const select = $("f-meeting");
-      const meetings = state.device.meetings || [];
+      const union = Number($("f-union").value);
+      const meetings = (state.device.meetings || []).filter(
+        (m) => !m.union_ids || !union || m.union_ids.includes(union),
+      );
       const current = select.value;
       const chosen = current || state.device.lastMeeting;
       const today = new Date().toDateString();
@@ -536,6 +540,7 @@
     fillUnions();
     fillMeetings();
     await reload();
+    $("f-union").addEventListener("change", fillMeetings);
     $("enrol-form").addEventListener("submit", (event) => { onSubmit(event).catch(reportError); });
     $("send-now").addEventListener("click", () => { sync().catch(reportError); });
     $("clear-done").addEventListener("click", () => { clearDone().catch(reportError); });

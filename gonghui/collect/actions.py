@@ -10,7 +10,7 @@ import binascii
 import datetime
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -28,6 +28,7 @@ from gonghui.collect.queries import (
     DEVICE_UNIT_KINDS,
     RANK_ENROL,
     RANK_MANAGE_DEVICES,
+    attributable_meetings,
     collectable_unions,
     token_hash,
 )
@@ -91,6 +92,17 @@ class UnionNotAllowed(InvalidInput):
     default_message = _("This phone may not enrol members in the chosen union.")
 
 
+class MeetingNotAllowed(InvalidInput):
+    """Not raised: a record naming a meeting the phone may not use is still enrolled (a worker's
+    application is not lost over where it was taken), only without the meeting; the answer and the
+    device's upload log carry this code and message as a warning."""
+
+    code = "meeting_not_allowed"
+    default_message = _(
+        "Received, but not counted for the chosen meeting: it is cancelled, closed or outside this phone's area."
+    )
+
+
 ACCEPTED_MESSAGES = {
     "created": _("Received; the union will review the application."),
     "replayed": _("Received earlier; stored once."),
@@ -113,6 +125,7 @@ class UploadResult:
     code: str
     message: str
     membership_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def _require_device_manager(acting_user: Any, unit: OrgUnit) -> None:
@@ -304,13 +317,24 @@ def do_store_uploads(
             answers[i] = error
     wanted = {record.union_id for record in records.values()}
     unions = {union.pk: union for union in collectable_unions(device).filter(pk__in=wanted)}
+    meeting_ids = {record.meeting_id for record in records.values() if record.meeting_id is not None}
+    meetings = {
+        meeting.pk: meeting
+        for meeting in attributable_meetings(device).filter(pk__in=meeting_ids).select_related("organiser")
+    }
+    dropped: set[int] = set()
     for i, record in records.items():
         if record.union_id not in unions:
             answers[i] = UnionNotAllowed(field="union")
             continue
+        union = unions[record.union_id]
+        meeting = meetings.get(record.meeting_id) if record.meeting_id is not None else None
+        if record.meeting_id is not None and not _may_attribute(meeting, union, record):
+            dropped.add(i)
+            meeting = None
         requests[i] = EnrolmentRequest(
-            union=unions[record.union_id],
-            data=EnrolmentData.from_form(record),
+            union=union,
+            data=EnrolmentData.from_form(record, meeting=meeting),
             consent_given=record.consent,
             client_uuid=uploads[i].record_uuid,
         )
@@ -319,7 +343,7 @@ def do_store_uploads(
     )
     results: dict[int, EnrolmentOutcome | DomainError] = dict(answers)
     results.update(zip(requests, outcomes, strict=True))
-    answered = [_answer(uploads[i].record_uuid, results[i]) for i in range(len(uploads))]
+    answered = [_answer(uploads[i].record_uuid, results[i], i in dropped) for i in range(len(uploads))]
     DeviceUpload.objects.bulk_create(
         DeviceUpload(
             device=device,
@@ -329,26 +353,50 @@ def do_store_uploads(
             if result.status == "accepted"
             else DeviceUpload.Outcome.REJECTED,
             code=result.code[:64],
-            message="" if result.status == "accepted" else result.message[:300],
+            message=result.message[:300] if result.status == "rejected" or result.warnings else "",
             membership_id=result.membership_id,
         )
         for result in answered
     )
     rejected = sorted(result.code for result in answered if result.status == "rejected")
+    details: dict[str, Any] = {"accepted": len(answered) - len(rejected), "rejected": rejected}
+    if dropped_count := sum(1 for result in answered if result.warnings):
+        details[MeetingNotAllowed.code] = dropped_count
     record_event(
         acting_user=device.user,
         event_type="collect_uploads_stored",
         obj=device,
         unit=device.unit,
-        details={"accepted": len(answered) - len(rejected), "rejected": rejected},
+        details=details,
         now=now,
     )
     return answered
 
 
-def _answer(record_uuid: uuid.UUID, result: "EnrolmentOutcome | DomainError") -> UploadResult:
+def _may_attribute(meeting: Any, union: OrgUnit, record: RecordIn) -> bool:
+    """The meeting is one the device may use (looked up above), the union is under its organiser (as
+    for do_attribute_memberships), and a closed meeting was still open when the record was taken."""
+    if meeting is None or not union.is_within(meeting.organiser):
+        return False
+    if meeting.status == meeting.Status.CLOSED:
+        return record.collected_at is not None and record.collected_at <= meeting.closed_at
+    return True
+
+
+def _answer(
+    record_uuid: uuid.UUID, result: "EnrolmentOutcome | DomainError", meeting_dropped: bool = False
+) -> UploadResult:
     if isinstance(result, DomainError):
         return UploadResult(record_uuid, "rejected", result.code, result.message)
+    if meeting_dropped and result.kind != "replayed":
+        return UploadResult(
+            record_uuid,
+            "accepted",
+            result.kind,
+            str(MeetingNotAllowed.default_message),
+            result.membership.pk,
+            warnings=[MeetingNotAllowed.code],
+        )
     message = str(ACCEPTED_MESSAGES.get(result.kind, ""))
     return UploadResult(record_uuid, "accepted", result.kind, message, result.membership.pk)
 

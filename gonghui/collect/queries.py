@@ -4,6 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
+from django.utils import timezone
 
 from gonghui.accounts.models import PARTNER_ROLES, ROLE_RANK, Role, RoleAssignment, User
 from gonghui.accounts.scope import path_q
@@ -11,6 +12,7 @@ from gonghui.collect.envelope import ALGORITHM
 from gonghui.collect.keys import server_key
 from gonghui.collect.models import CollectorDevice, DeviceUpload
 from gonghui.core.pii import secret_digest
+from gonghui.meetings.models import Meeting
 from gonghui.members.actions import RANK_ENROL
 from gonghui.members.queries import MEMBER_UNION_KINDS
 from gonghui.orgs.models import OrgUnit
@@ -58,7 +60,9 @@ def get_device_activity(*, device: CollectorDevice, latest: int = 100) -> Device
         accepted=Count("pk", filter=Q(outcome=DeviceUpload.Outcome.ACCEPTED)),
         not_accepted=Count("pk", filter=~Q(outcome=DeviceUpload.Outcome.ACCEPTED)),
     )
-    uploads = device.uploads.select_related("membership__union").order_by("-received_at", "-pk")[:latest]
+    uploads = device.uploads.select_related("membership__union", "membership__meeting").order_by(
+        "-received_at", "-pk"
+    )[:latest]
     return DeviceActivity(list(uploads), counts["accepted"], counts["not_accepted"])
 
 
@@ -67,6 +71,49 @@ def collectable_unions(device: CollectorDevice) -> QuerySet[OrgUnit]:
     return OrgUnit.objects.filter(
         path__startswith=device.unit.path, kind__in=MEMBER_UNION_KINDS, status=OrgUnit.Status.ACTIVE
     ).order_by("path")
+
+
+# The meetings a phone lists: from yesterday (a record taken late in the evening) to a week ahead (a
+# phone loaded the evening before, or on Monday for the week, works offline at the meeting), at most 50.
+MEETINGS_BEFORE = datetime.timedelta(days=1)
+MEETINGS_AHEAD = datetime.timedelta(days=7)
+MAX_DEVICE_MEETINGS = 50
+# A record may name a meeting that is still open, or one closed after the record was taken (a phone
+# that was offline for days sends it late).
+ATTRIBUTABLE_STATUSES = (Meeting.Status.PLANNED, Meeting.Status.HELD, Meeting.Status.CLOSED)
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    """ "1/5/12/" -> ["1/", "1/5/", "1/5/12/"]."""
+    parts = path.strip("/").split("/")
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def attributable_meetings(device: CollectorDevice) -> QuerySet[Meeting]:
+    """Meetings a record from this device may be attributed to, whatever their date: those organised in
+    the device's subtree, and those its own unit's street or district (an ancestor) organises — the
+    street's 沟通会 in a company's lobby is where that company's union collects. Not cancelled."""
+    return Meeting.objects.filter(
+        Q(organiser__path__startswith=device.unit.path)
+        | Q(organiser__path__in=_ancestor_paths(device.unit.path)),
+        status__in=ATTRIBUTABLE_STATUSES,
+    )
+
+
+def device_meetings(device: CollectorDevice, *, now: datetime.datetime) -> QuerySet[Meeting]:
+    """The meetings the phone offers in its picker: open (planned or held) and taking place between the
+    start of yesterday and a week after today, nearest first."""
+    today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (
+        attributable_meetings(device)
+        .filter(
+            status__in=[Meeting.Status.PLANNED, Meeting.Status.HELD],
+            starts_at__gte=today - MEETINGS_BEFORE,
+            starts_at__lt=today + datetime.timedelta(days=1) + MEETINGS_AHEAD,
+        )
+        .select_related("organiser", "enterprise", "worksite")
+        .order_by("starts_at", "pk")[:MAX_DEVICE_MEETINGS]
+    )
 
 
 def device_units(*, acting_user: Any) -> QuerySet[OrgUnit]:
@@ -104,16 +151,36 @@ def find_pairing_device(*, token: str, now: datetime.datetime) -> CollectorDevic
     )
 
 
+def _meeting_union_ids(meeting: Meeting, device: CollectorDevice, unions: list[OrgUnit]) -> list[int] | None:
+    """The phone's unions a record at this meeting may join (under its organiser, as the server checks);
+    None for all of them: the meeting is organised by the device's unit or one above it."""
+    if device.unit.path.startswith(meeting.organiser.path):
+        return None
+    return [union.pk for union in unions if union.path.startswith(meeting.organiser.path)]
+
+
 def get_device_config(*, device: CollectorDevice, now: datetime.datetime) -> dict[str, Any]:
-    """What the phone keeps for offline work: its identity, its unions, the key to encrypt records to."""
+    """What the phone keeps for offline work: its identity, its unions and meetings, the key to encrypt
+    records to."""
     key = server_key()
+    unions = list(collectable_unions(device))
     return {
         "device_id": device.public_id,
         "name": device.name,
         "status": device.status,
         "collector_name": device.user.display_name or device.user.username,
         "unit_name": device.unit.name,
-        "unions": [{"id": union.pk, "name": union.name} for union in collectable_unions(device)],
+        "unions": [{"id": union.pk, "name": union.name} for union in unions],
+        "meetings": [
+            {
+                "id": meeting.pk,
+                "title": meeting.title,
+                "starts_at": meeting.starts_at,
+                "place": meeting.place_name,
+                "union_ids": _meeting_union_ids(meeting, device, unions),
+            }
+            for meeting in device_meetings(device, now=now)
+        ],
         "server_key": {"alg": ALGORITHM, "kid": key.key_id, "spki": key.spki_b64},
         "policy_version": settings.GONGHUI_PRIVACY_POLICY_VERSION,
         "server_time": int(now.timestamp()),

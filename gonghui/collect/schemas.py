@@ -19,6 +19,15 @@ class UnionOut(Schema):
     name: str
 
 
+class MeetingOut(Schema):
+    id: int
+    title: str
+    starts_at: datetime.datetime
+    place: str
+    # The phone's unions a record at the meeting may join; null: all of them.
+    union_ids: list[int] | None
+
+
 class ServerKeyOut(Schema):
     alg: str
     kid: str
@@ -34,6 +43,7 @@ class DeviceConfigOut(Schema):
     collector_name: str
     unit_name: str
     unions: list[UnionOut]
+    meetings: list[MeetingOut]  # the meetings a record may be attributed to (optional on each record)
     server_key: ServerKeyOut
     policy_version: str
     server_time: int
@@ -76,6 +86,8 @@ class UploadOut(Schema):
     code: str
     message: str
     membership_id: int | None = None
+    # Accepted with a reservation, e.g. "meeting_not_allowed": enrolled, but not counted for the meeting.
+    warnings: list[str] = []
 
 
 class UploadBatchOut(Schema):
@@ -89,6 +101,8 @@ class RecordIn(Schema):
 
     record_uuid: uuid.UUID
     union_id: int
+    # The 沟通会 the worker was enrolled at, if the collector picked one (a primary key's range).
+    meeting_id: int | None = Field(None, ge=1, le=2**63 - 1)
     name: str = Field(..., max_length=100)
     resident_id: str = Field(..., max_length=40)
     phone: str = Field("", max_length=30)

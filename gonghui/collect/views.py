@@ -61,6 +61,7 @@ def _phone_strings() -> dict[str, str]:
         "idDate": _("Characters 7 to 14 of the resident ID number are not a real birth date."),
         "phoneInvalid": _("Enter an 11-digit mobile number, or leave it empty."),
         "unionRequired": _("Choose the union the worker joins."),
+        "noMeeting": _("Not at a meeting"),
         "consentRequired": _("The worker must agree to the privacy notice first."),
         "revokedBanner": _("This phone has been revoked. It cannot send records; ask an officer."),
         "deviceProblem": _("The server does not recognise this phone: "),

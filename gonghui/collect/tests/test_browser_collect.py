@@ -3,17 +3,21 @@ QR code's URL, goes offline, enrols three workers, reloads (the service worker s
 back online and sends; then the officer revokes it and its next record is refused, on the phone and in
 the console. Screenshots: artifacts/screenshots/collect-*.png."""
 
+import datetime
 import json
 import re
 
 import pytest
 from django.core.signals import request_started
+from django.utils import timezone
 from playwright.sync_api import Dialog, Route, expect
 
 from gonghui.collect.actions import do_revoke_device
 from gonghui.collect.models import CollectorDevice, DeviceUpload
 from gonghui.collect.tests.phone import resident_id
 from gonghui.core.tests.test_browser import Tab, browser, log_in, open_tab  # noqa: F401  (fixtures)
+from gonghui.meetings.actions import MeetingData, do_plan_meeting
+from gonghui.meetings.models import MeetingKind, PlaceKind
 from gonghui.members.models import Membership, Person
 
 # Valid IDs of 通州 (110112) workers born 1998 or later: no checksum error and no area-code warning.
@@ -39,9 +43,11 @@ CONTROLLED_JS = """() => navigator.serviceWorker.controller ? true : new Promise
 })"""
 
 
-def enrol(tab: Tab, name: str, rid: str, phone: str) -> None:
+def enrol(tab: Tab, name: str, rid: str, phone: str, *, meeting: int | None = None) -> None:
     page = tab.page
     form = page.locator("#enrol-form")
+    if meeting is not None:
+        form.locator("#f-meeting").select_option(value=str(meeting))
     # Fields by id: their labels come from the shared catalogue, whose wording may still change.
     form.locator("#f-name").fill(name)
     form.locator("#f-resident-id").fill(rid)
@@ -115,6 +121,21 @@ def test_it_collects_offline_sends_once_and_refuses_a_revoked_phone(
 ):
     # The TOTP flow has its own browser test; here it would only add steps before the officer's page.
     settings.GONGHUI_2FA_REQUIRED = False
+    # Today's 沟通会 in the street: the phone's configuration brings it for the offline picker.
+    noon = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    meeting = do_plan_meeting(
+        acting_user=personas.tongzhou_officer,
+        data=MeetingData(
+            kind=MeetingKind.WORKER,
+            title="云锐大厅职工沟通会",
+            organiser=personas.unit("BJ-TZ-YS"),
+            starts_at=noon,
+            ends_at=noon + datetime.timedelta(hours=2),
+            place_kind=PlaceKind.ENTERPRISE,
+            enterprise=personas.enterprise("yunrui"),
+            address="一楼大厅",
+        ),
+    )
     base_url = live_server.url
     officer = open_tab("desktop")
     pairing_url = register_phone(officer, base_url)
@@ -137,13 +158,23 @@ def test_it_collects_offline_sends_once_and_refuses_a_revoked_phone(
     request_started.connect(note_request)
     context.set_offline(True)
     expect(page.locator("#net")).to_have_text("离线——记录保存在本机")
-    for name, rid, mobile in WORKERS:
-        enrol(phone, name, rid, mobile)
+    # The first worker is enrolled outside the meeting; the second at it, and the meeting stays picked
+    # for the third.
+    expect(page.locator("#f-meeting")).to_have_value("")
+    enrol(phone, *WORKERS[0])
+    expect(page.locator("#f-meeting option").nth(1)).to_contain_text("云锐大厅职工沟通会 · 北京云锐")
+    enrol(phone, *WORKERS[1], meeting=meeting.pk)
+    expect(page.locator("#f-meeting")).to_have_value(str(meeting.pk))
+    enrol(phone, *WORKERS[2])
     expect_counts(phone, 3, 0, 0)
     expect(page.locator("#banner-unsent")).to_contain_text("有 3 条记录尚未发送")
     labels = page.locator("#queue .record .label")
     expect(labels).to_have_text(
-        ["欧** ····" + WORKERS[2][1][-4:], "王** ····" + WORKERS[1][1][-4:], "李** ····" + WORKERS[0][1][-4:]]
+        [
+            "欧** ····" + WORKERS[2][1][-4:] + " · 云锐大厅职工沟通会",
+            "王** ····" + WORKERS[1][1][-4:] + " · 云锐大厅职工沟通会",
+            "李** ····" + WORKERS[0][1][-4:],
+        ]
     )
 
     # What a finder of the phone could read: no name, ID or phone in plaintext anywhere in the queue.
@@ -168,6 +199,8 @@ def test_it_collects_offline_sends_once_and_refuses_a_revoked_phone(
     assert warnings == ["beforeunload"], "leaving with unsent records must ask first"
     expect(page.locator("#net")).to_have_text("离线——记录保存在本机")
     expect_counts(phone, 3, 0, 0)
+    # Today's meeting is still offered and still picked, from the configuration kept on the phone.
+    expect(page.locator("#f-meeting")).to_have_value(str(meeting.pk))
     phone.assert_glyphs_render()
     phone.assert_fits_the_screen()
     screenshot_from_top(phone, "collect-offline-pending-phone")
@@ -204,6 +237,8 @@ def test_it_collects_offline_sends_once_and_refuses_a_revoked_phone(
     assert {str(m.client_uuid) for m in memberships} == {r["uuid"] for r in stored}
     assert all(m.channel == "STAFF_MOBILE" and m.status == "PENDING" for m in memberships)
     assert all(m.collected_by == personas.collector for m in memberships)
+    at_meeting = {m.person.name for m in memberships if m.meeting == meeting}
+    assert at_meeting == {WORKERS[1][0], WORKERS[2][0]}
     replays = DeviceUpload.objects.filter(code="replayed")
     assert [str(u.client_uuid) for u in replays] == lost, "the re-sent record was answered from the store"
 

@@ -178,12 +178,14 @@
       collectorName: config.collector_name,
       unitName: config.unit_name,
       unions: config.unions,
+      meetings: config.meetings || [],
       serverKey: config.server_key,
       policyVersion: config.policy_version,
       privateKey,
       clockOffset: config.server_time - Date.now() / 1000,
       refusal: "",
       lastUnion: previous ? previous.lastUnion : "",
+      lastMeeting: previous ? previous.lastMeeting || "" : "",
     };
   }
 
@@ -217,6 +219,7 @@
         status.className = "status";
         status.textContent = T[record.status];
         item.append(label, status);
+        if (record.warned) item.classList.add("warned");
         if (record.message) {
           const message = document.createElement("span");
           message.className = "message";
@@ -255,6 +258,35 @@
       if (chosen && state.device.unions.some((u) => String(u.id) === String(chosen))) select.value = String(chosen);
     }
 
+    // The meetings this phone may attribute a record to come with the configuration, so the picker works
+    // offline. The last meeting picked is offered again only on the day it takes place: a collector who
+    // forgets to change it does not attribute tomorrow's workers to today's meeting.
+    function meetingLabel(meeting) {
+      const when = new Intl.DateTimeFormat(document.documentElement.lang || undefined, {
+        month: "numeric", day: "numeric", hour: "2-digit", minute: "2-digit",
+      }).format(new Date(meeting.starts_at));
+      return [when, meeting.title, meeting.place].filter(Boolean).join(" · ");
+    }
+
+    // Only the meetings the chosen union may be attributed to (the union is under the meeting's organiser).
+    function fillMeetings() {
+      const select = $("f-meeting");
+      const union = Number($("f-union").value);
+      const meetings = (state.device.meetings || []).filter(
+        (m) => !m.union_ids || !union || m.union_ids.includes(union),
+      );
+      const current = select.value;
+      const chosen = current || state.device.lastMeeting;
+      const today = new Date().toDateString();
+      select.textContent = "";
+      select.append(new Option(T.noMeeting, ""));
+      for (const meeting of meetings) select.append(new Option(meetingLabel(meeting), String(meeting.id)));
+      const keep = meetings.find((m) => String(m.id) === String(chosen));
+      if (keep && (current || new Date(keep.starts_at).toDateString() === today)) select.value = String(keep.id);
+      else select.value = "";
+      $("meeting-field").hidden = !meetings.length;
+    }
+
     async function reload() {
       state.records = await loadRecords(state.db);
       render();
@@ -271,11 +303,13 @@
       const data = await response.json().catch(() => ({}));
       if (response.ok) {
         Object.assign(state.device, {
-          name: data.name, status: data.status, unions: data.unions, serverKey: data.server_key,
+          name: data.name, status: data.status, unions: data.unions, meetings: data.meetings || [],
+          serverKey: data.server_key,
           collectorName: data.collector_name, unitName: data.unit_name, policyVersion: data.policy_version,
           problem: "",
         });
         fillUnions();
+        fillMeetings();
       } else if (response.status === 403) {
         state.device.status = "REVOKED";
         state.device.refusal = data.message || T.revokedBanner;
@@ -334,6 +368,7 @@
           if (!result) continue;
           Object.assign(record, {
             status: result.status === "accepted" ? "sent" : "rejected", code: result.code, message: result.message || "",
+            warned: Boolean(result.warnings && result.warnings.length),
           });
           await saveRecord(state.db, record);
         }
@@ -425,6 +460,7 @@
         record: {
           record_uuid: crypto.randomUUID(),
           union_id: Number(f.union.value),
+          meeting_id: f.meeting.value ? Number(f.meeting.value) : null,
           name: f.name.value.trim(),
           resident_id: residentId,
           phone,
@@ -451,20 +487,24 @@
         return;
       }
       const envelope = await sealRecord(record, state.device);
+      const meeting = (state.device.meetings || []).find((m) => m.id === record.meeting_id);
       await saveRecord(state.db, {
         uuid: record.record_uuid,
-        label: maskedLabel(record.name, record.resident_id),
+        label: [maskedLabel(record.name, record.resident_id), meeting && meeting.title].filter(Boolean).join(" · "),
         envelope,
         status: "pending",
         code: "",
         message: "",
         createdAt: record.collected_at,
       });
-      // The form held the plaintext; clear it at once, keeping only the union for the next worker.
+      // The form held the plaintext; clear it at once, keeping only the union and meeting for the next worker.
       const union = form.elements.union.value;
+      const meetingId = form.elements.meeting.value;
       form.reset();
       form.elements.union.value = union;
+      form.elements.meeting.value = meetingId;
       state.device.lastUnion = union;
+      state.device.lastMeeting = meetingId;
       await saveDevice(state.db, state.device);
       toast(T.saved);
       await reload();
@@ -498,7 +538,9 @@
     }
     $("main").hidden = false;
     fillUnions();
+    fillMeetings();
     await reload();
+    $("f-union").addEventListener("change", fillMeetings);
     $("enrol-form").addEventListener("submit", (event) => { onSubmit(event).catch(reportError); });
     $("send-now").addEventListener("click", () => { sync().catch(reportError); });
     $("clear-done").addEventListener("click", () => { clearDone().catch(reportError); });

@@ -88,6 +88,15 @@ GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
 # Roster import (members app): the largest file accepted and the most data rows in one file.
 GONGHUI_ROSTER_MAX_UPLOAD_BYTES = env_int("GONGHUI_ROSTER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 GONGHUI_ROSTER_MAX_ROWS = env_int("GONGHUI_ROSTER_MAX_ROWS", 1_000_000)
+# The bank pad's ID-card reader and fingerprint device (cards app). The simulated pair exists for
+# development, the demo and the tests; a branch's real devices answer on these local bridge addresses.
+GONGHUI_CARD_DEVICE_SIMULATOR = env_bool("GONGHUI_CARD_DEVICE_SIMULATOR", DEBUG or TESTING)
+GONGHUI_CARD_READER_BRIDGE_URL = os.environ.get(
+    "GONGHUI_CARD_READER_BRIDGE_URL", "http://127.0.0.1:18300/id-card"
+)
+GONGHUI_CARD_FINGERPRINT_BRIDGE_URL = os.environ.get(
+    "GONGHUI_CARD_FINGERPRINT_BRIDGE_URL", "http://127.0.0.1:18300/fingerprint"
+)
 # Longest single text value accepted anywhere (form field or JSON string) before the field's own limit.
 GONGHUI_MAX_TEXT_LENGTH = env_int("GONGHUI_MAX_TEXT_LENGTH", 10_000)
 
@@ -111,6 +120,10 @@ def check_settings() -> None:
         problems.append("ALLOWED_HOSTS is empty")
     if not GONGHUI_COLLECT_PRIVATE_KEY:
         problems.append("GONGHUI_COLLECT_PRIVATE_KEY is not set (the server key collector phones encrypt to)")
+    if GONGHUI_CARD_DEVICE_SIMULATOR:
+        problems.append(
+            "GONGHUI_CARD_DEVICE_SIMULATOR is on (a simulated ID-card reader would issue real cards)"
+        )
     if "GONGHUI_SMS_BACKEND" not in os.environ:
         # The outbox stores texts instead of sending them; production must choose it knowingly, if at all.
         problems.append("GONGHUI_SMS_BACKEND is not set (the default outbox sends no text message)")

@@ -1327,5 +1327,4 @@ def do_revoke_partner_key(
 
 def simulator_enabled() -> bool:
     """The simulated ID reader and fingerprint device exist in development, the demo and the tests only."""
-    default = settings.DEBUG or getattr(settings, "TESTING", False)
-    return bool(getattr(settings, "GONGHUI_CARD_DEVICE_SIMULATOR", default))
+    return bool(settings.GONGHUI_CARD_DEVICE_SIMULATOR)

@@ -30,8 +30,6 @@ from gonghui.orgs.queries import units_in_scope
 
 Status = CardApplication.Status
 # The local bridges a reader / fingerprint vendor implements on the pad (docs/cards.md).
-READER_BRIDGE_URL = "http://127.0.0.1:18300/id-card"
-FINGERPRINT_BRIDGE_URL = "http://127.0.0.1:18300/fingerprint"
 STEPS = [
     (Status.CALLED, gettext_lazy("Read the ID card")),
     (Status.ID_VERIFIED, gettext_lazy("Authorise")),
@@ -112,12 +110,12 @@ def pad_application(request: HttpRequest, application_id: int) -> HttpResponse:
         "reader_url": (
             reverse("cards:sim_reader", args=[application.pk])
             if actions.simulator_enabled()
-            else getattr(settings, "GONGHUI_CARD_READER_BRIDGE_URL", READER_BRIDGE_URL)
+            else settings.GONGHUI_CARD_READER_BRIDGE_URL
         ),
         "fingerprint_url": (
             reverse("cards:sim_fingerprint", args=[application.pk])
             if actions.simulator_enabled()
-            else getattr(settings, "GONGHUI_CARD_FINGERPRINT_BRIDGE_URL", FINGERPRINT_BRIDGE_URL)
+            else settings.GONGHUI_CARD_FINGERPRINT_BRIDGE_URL
         ),
         "reject_form": RejectForm(),
         "medical_form": MedicalForm(),

@@ -74,3 +74,9 @@ def test_it_refuses_switching_off_2fa_without_debug():
     result = load_settings(DEBUG="0", GONGHUI_2FA_REQUIRED="0")
     assert result.returncode != 0
     assert "GONGHUI_2FA_REQUIRED" in result.stderr
+
+
+def test_it_refuses_the_simulated_card_devices_in_production():
+    result = load_settings(GONGHUI_ENV="production", GONGHUI_CARD_DEVICE_SIMULATOR="1")
+    assert result.returncode != 0
+    assert "GONGHUI_CARD_DEVICE_SIMULATOR" in result.stderr

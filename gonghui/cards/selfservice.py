@@ -4,6 +4,7 @@ does not tell who is a member), types it, and then sees their card status and ca
 
 Limits as for the join page: per number one code a minute and five an hour (counted in the database),
 ten minutes per code, five tries; a verified number's ticket lives 30 minutes in the session.
+The code mechanics are shared with the join page in gonghui/core/phone_codes.py.
 """
 
 import datetime

@@ -8,6 +8,7 @@ through do_enrol_member with Channel.SELF_SERVICE and lands PENDING in the union
 The public steps are an SMS cannon if left open: per phone at most one code a minute and five an hour
 (counted in the database, so exact across processes), per client IP and per link a ceiling kept in the
 cache. Codes are six digits, live ten minutes and take five wrong tries; only a keyed hash is stored.
+The code mechanics are shared with the card self-service page in gonghui/core/phone_codes.py.
 """
 
 import datetime

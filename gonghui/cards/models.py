@@ -219,23 +219,3 @@ class PartnerNonce(models.Model):
 
     def __str__(self) -> str:
         return f"nonce {self.nonce[:8]}…"
-
-
-class CardPhoneCheck(models.Model):
-    """A code texted to a member's stored mobile number for the self-service card page (/cards/self/).
-    Only keyed hashes of the code and of the ticket it turns into are kept."""
-
-    phone = EncryptedTextField()
-    phone_index = BlindIndexField(source="phone", purpose="phone")
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    ticket_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["phone_index", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"card phone check #{self.pk}"

@@ -4,12 +4,10 @@ does not tell who is a member), types it, and then sees their card status and ca
 
 Limits as for the join page: per number one code a minute and five an hour (counted in the database),
 ten minutes per code, five tries; a verified number's ticket lives 30 minutes in the session.
+The code mechanics are shared with the join page in gonghui/core/phone_codes.py.
 """
 
 import datetime
-import hmac
-import re
-import secrets
 from typing import Any
 
 from django.db import transaction
@@ -18,13 +16,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.cards.models import Card, CardApplication, CardPhoneCheck
+from gonghui.cards.models import Card, CardApplication
+from gonghui.core import phone_codes
 from gonghui.core.audit import record_event
 from gonghui.core.errors import DomainError, InvalidInput
 from gonghui.core.phones import normalise_phone
-from gonghui.core.pii import blind_index, secret_digest
-from gonghui.core.sms import send_sms_on_commit
-from gonghui.core.text import to_half_width
+from gonghui.core.pii import blind_index
 from gonghui.members.models import Membership
 
 CODE_TTL = datetime.timedelta(minutes=10)
@@ -32,6 +29,18 @@ TICKET_TTL = datetime.timedelta(minutes=30)
 RESEND_INTERVAL = datetime.timedelta(seconds=60)
 SENDS_PER_HOUR = 5
 MAX_ATTEMPTS = 5
+
+# The mechanics are core/phone_codes.py; this page's policy is the neutral answer (every refusal of a
+# code is the same CodeWrong, and a number that is not a member's gets no text but the same reply) and a
+# ticket that only lets the holder read and apply for their own card, for as long as it lives.
+RULES = phone_codes.CodeRules(
+    purpose=phone_codes.Purpose.CARD_SELF,
+    code_ttl=CODE_TTL,
+    ticket_ttl=TICKET_TTL,
+    resend_interval=RESEND_INTERVAL,
+    sends_per_hour=SENDS_PER_HOUR,
+    max_attempts=MAX_ATTEMPTS,
+)
 
 
 class CodeTooSoon(DomainError):
@@ -51,10 +60,6 @@ class CodeWrong(InvalidInput):
     default_message = _("The code is wrong or has expired; ask for a new one.")
 
 
-def _code_hash(phone: str, code: str) -> str:
-    return blind_index(f"{phone}\x00{code}", purpose="card_self_code")
-
-
 def _member_memberships(phone: str) -> QuerySet[Membership]:
     return Membership.objects.filter(
         person__phone_index=blind_index(phone, purpose="phone"), status=Membership.Status.ACTIVE
@@ -65,78 +70,48 @@ def _member_memberships(phone: str) -> QuerySet[Membership]:
 def do_send_card_self_code(*, phone: str, now: datetime.datetime | None = None) -> None:
     now = now or timezone.now()
     phone = normalise_phone(phone, field="phone")
-    index = blind_index(phone, purpose="phone")
-    recent = CardPhoneCheck.objects.select_for_update().filter(
-        phone_index=index, created_at__gt=now - datetime.timedelta(hours=1)
-    )
-    last = recent.order_by("-created_at").first()
-    if last is not None and now - last.created_at < RESEND_INTERVAL:
-        raise CodeTooSoon(field="phone")
-    if recent.count() >= SENDS_PER_HOUR:
-        raise CodeHourlyLimit(field="phone")
-    code = f"{secrets.randbelow(10**6):06d}"
-    check = CardPhoneCheck.objects.create(
-        phone=phone, code_hash=_code_hash(phone, code), created_at=now, expires_at=now + CODE_TTL
-    )
-    # Texted only to a member's stored number; the page says the same either way.
-    if _member_memberships(phone).exists():
+
+    def text(code: str) -> str:
         with translation.override("zh-hans"):
-            text = gettext("Your code for the union service card page is %(code)s, valid for 10 minutes.") % {
+            return gettext("Your code for the union service card page is %(code)s, valid for 10 minutes.") % {
                 "code": code
             }
-        send_sms_on_commit(phone=phone, text=text)
+
+    try:
+        # Texted only to a member's stored number; the page says the same either way.
+        check = phone_codes.issue_code(
+            rules=RULES, phone=phone, now=now, text=text if _member_memberships(phone).exists() else None
+        )
+    except phone_codes.CodeRefused as refused:
+        if refused.refusal is phone_codes.Refusal.TOO_SOON:
+            raise CodeTooSoon(field="phone") from None
+        raise CodeHourlyLimit(field="phone") from None
     record_event(acting_user=None, event_type="card_self_code_sent", obj=check, now=now)
-
-
-@transaction.atomic(durable=True)
-def _check_code(*, phone: str, code: str, now: datetime.datetime) -> tuple[str | None, DomainError | None]:
-    phone = normalise_phone(phone, field="phone")
-    code = re.sub(r"\s", "", to_half_width(code or ""))
-    check = (
-        CardPhoneCheck.objects.select_for_update()
-        .filter(phone_index=blind_index(phone, purpose="phone"))
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if (
-        check is None
-        or check.verified_at is not None
-        or check.attempts >= MAX_ATTEMPTS
-        or check.expires_at <= now
-        or not re.fullmatch(r"\d{6}", code)
-    ):
-        return None, CodeWrong(field="code")
-    if not hmac.compare_digest(check.code_hash, _code_hash(phone, code)):
-        check.attempts += 1
-        check.save(update_fields=["attempts"])
-        record_event(acting_user=None, event_type="card_self_code_rejected", obj=check, now=now)
-        return None, CodeWrong(field="code")
-    ticket = secrets.token_urlsafe(24)
-    check.verified_at = now
-    check.ticket_hash = secret_digest(ticket)
-    check.save(update_fields=["verified_at", "ticket_hash"])
-    record_event(acting_user=None, event_type="card_self_code_verified", obj=check, now=now)
-    return ticket, None
 
 
 def do_verify_card_self_code(*, phone: str, code: str, now: datetime.datetime | None = None) -> str:
     """A ticket for the verified number. A wrong code counts against the tries even though it fails, so
-    the check commits first and the error is raised after."""
-    ticket, error = _check_code(phone=phone, code=code, now=now or timezone.now())
-    if error is not None:
-        raise error
-    assert ticket is not None
-    return ticket
+    the check commits first (one durable transaction, one audit event) and the error is raised after;
+    every refusal reads the same."""
+    now = now or timezone.now()
+
+    def audit(result: phone_codes.CheckResult) -> None:
+        verified = result.ticket is not None
+        record_event(
+            acting_user=None,
+            event_type="card_self_code_verified" if verified else "card_self_code_rejected",
+            obj=result.record,
+            now=now,
+        )
+
+    result = phone_codes.check_code(rules=RULES, phone=phone, code=code, now=now, audit=audit)
+    if result.ticket is None:
+        raise CodeWrong(field="code")
+    return result.ticket
 
 
 def verified_phone(ticket: str, *, now: datetime.datetime | None = None) -> str | None:
-    if not ticket:
-        return None
-    now = now or timezone.now()
-    check = CardPhoneCheck.objects.filter(
-        ticket_hash=secret_digest(ticket), verified_at__gt=now - TICKET_TTL
-    ).first()
-    return check.phone if check is not None else None
+    return phone_codes.ticket_phone(rules=RULES, ticket=ticket, now=now or timezone.now())
 
 
 def self_service_view(phone: str) -> list[dict[str, Any]]:

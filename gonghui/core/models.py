@@ -50,3 +50,56 @@ class SmsMessage(models.Model):
     def __str__(self) -> str:
         # Never the number or the text: the text carries a code.
         return f"sms {self.message_id}"
+
+
+class PhoneCode(models.Model):
+    """One SMS code texted to a mobile number, for any flow that needs "prove this number is yours"
+    (gonghui/core/phone_codes.py holds the mechanics). It lives in core, not in members or cards, because
+    both the join page (members) and the card self-service page (cards) use it and core is the one app
+    both depend on without a cycle.
+
+    `purpose` keeps the flows apart (limits are counted per purpose, a ticket is good only for its own);
+    `scope` is an opaque key inside a purpose — the join link's id, so a ticket from one poster does not
+    work on another; empty where the flow has no such unit. Only keyed hashes of the code and of the
+    ticket it turns into are kept."""
+
+    class Purpose(models.TextChoices):
+        JOIN = "JOIN", "join"
+        CARD_SELF = "CARD_SELF", "card self-service"
+
+    purpose = models.CharField(max_length=16, choices=Purpose.choices)
+    scope = models.CharField(max_length=64, blank=True)
+    phone = EncryptedTextField()
+    phone_index = BlindIndexField(source="phone", purpose="phone")
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    ticket_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    # Set when a single-use flow spends the ticket (the join form: one application per text message).
+    ticket_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["purpose", "phone_index", "created_at"]),
+            models.Index(fields=["purpose", "scope", "created_at"]),
+        ]
+        constraints = [
+            # A ticket exists only for a verified code, and only an issued ticket can be spent.
+            models.CheckConstraint(
+                condition=models.Q(ticket_hash__isnull=True) | models.Q(verified_at__isnull=False),
+                name="phonecode_ticket_needs_verified",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ticket_used_at__isnull=True) | models.Q(ticket_hash__isnull=False),
+                name="phonecode_used_needs_ticket",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=["JOIN", "CARD_SELF"]), name="phonecode_purpose_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Never the number: __str__ reaches the audit table.
+        return f"phone code #{self.pk} ({self.purpose})"

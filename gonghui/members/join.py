@@ -8,12 +8,10 @@ through do_enrol_member with Channel.SELF_SERVICE and lands PENDING in the union
 The public steps are an SMS cannon if left open: per phone at most one code a minute and five an hour
 (counted in the database, so exact across processes), per client IP and per link a ceiling kept in the
 cache. Codes are six digits, live ten minutes and take five wrong tries; only a keyed hash is stored.
+The code mechanics are shared with the card self-service page in gonghui/core/phone_codes.py.
 """
 
 import datetime
-import hmac
-import math
-import re
 import secrets
 from typing import TYPE_CHECKING, Any
 
@@ -24,16 +22,15 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.scope import rank_at
+from gonghui.core import phone_codes
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from gonghui.core.models import PhoneCode
 from gonghui.core.phones import normalise_phone
-from gonghui.core.pii import blind_index, secret_digest
-from gonghui.core.sms import send_sms_on_commit
-from gonghui.core.text import to_half_width
 from gonghui.enterprises.models import Worksite
 from gonghui.members.access import JoinLinkNotFound
 from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, NotAMemberUnion, do_enrol_member
-from gonghui.members.models import Channel, JoinLink, PhoneVerification
+from gonghui.members.models import Channel, JoinLink
 from gonghui.members.queries import MEMBER_UNION_KINDS, RANK_MANAGE_LINKS, union_employer
 from gonghui.orgs.models import OrgUnit
 
@@ -257,59 +254,64 @@ def do_revoke_join_link(
 
 
 # --- phone verification (public) ----------------------------------------------------------------------
+# The mechanics are core/phone_codes.py; this flow adds the per-poster ceiling, its own words for each
+# refusal, its audit events, and a single-use ticket scoped to the link.
+
+RULES = phone_codes.CodeRules(
+    purpose=phone_codes.Purpose.JOIN,
+    code_ttl=CODE_TTL,
+    ticket_ttl=TICKET_TTL,
+    resend_interval=RESEND_INTERVAL,
+    sends_per_hour=SENDS_PER_PHONE_PER_HOUR,
+    max_attempts=CODE_MAX_ATTEMPTS,
+)
+
+_CHECK_ERRORS: dict[phone_codes.Refusal, type[DomainError]] = {
+    phone_codes.Refusal.REQUIRED: JoinCodeRequired,
+    phone_codes.Refusal.FORMAT: JoinCodeFormat,
+    phone_codes.Refusal.NOT_SENT: JoinCodeNotSent,
+    phone_codes.Refusal.USED: JoinCodeUsed,
+    phone_codes.Refusal.EXPIRED: JoinCodeExpired,
+    phone_codes.Refusal.TOO_MANY_ATTEMPTS: JoinCodeTooManyAttempts,
+}
 
 
-def _code_hash(phone: str, code: str) -> str:
-    # Keyed (the blind-index key is not in the database): a leaked table does not give the codes away,
-    # as a plain hash of one of a million values would.
-    return blind_index(f"{phone}\x00{code}", purpose="join_code")
-
-
-def _ticket_hash(ticket: str) -> str:
-    return secret_digest(ticket)
+def _scope(link: JoinLink) -> str:
+    return str(link.pk)
 
 
 @transaction.atomic(durable=True)
-def do_send_join_code(
-    *, link: JoinLink, phone: str, now: datetime.datetime | None = None
-) -> PhoneVerification:
+def do_send_join_code(*, link: JoinLink, phone: str, now: datetime.datetime | None = None) -> PhoneCode:
     """Text a fresh 6-digit code to `phone` (after commit). The newest code for a number is the one
     that counts."""
     now = now or timezone.now()
     phone = normalise_phone(phone, field="phone")
-    # The link row is the lock that serialises concurrent requests for the same poster, so two taps
-    # of the button cannot both slip under the per-phone limits.
+    # The link row is the lock that serialises concurrent requests for the same poster, so its hourly
+    # ceiling holds.
     locked = JoinLink.objects.select_for_update().filter(pk=link.pk, is_active=True).first()
     if locked is None:
         raise JoinLinkNotFound()
-    index = blind_index(phone, purpose="phone")
-    past_hour = PhoneVerification.objects.filter(
-        phone_index=index, created_at__gt=now - datetime.timedelta(hours=1)
-    )
-    last = past_hour.order_by("-created_at").first()
-    if last is not None and now - last.created_at < RESEND_INTERVAL:
-        wait = RESEND_INTERVAL - (now - last.created_at)
-        raise JoinCodeTooSoon(field="phone", seconds=max(1, math.ceil(wait.total_seconds())))
-    if past_hour.count() >= SENDS_PER_PHONE_PER_HOUR:
-        raise JoinCodeHourlyLimit(field="phone", n=SENDS_PER_PHONE_PER_HOUR)
-    link_hour = PhoneVerification.objects.filter(
-        link=locked, created_at__gt=now - datetime.timedelta(hours=1)
-    )
-    if link_hour.count() >= LINK_SENDS_PER_HOUR:
-        raise RateLimited()
-    code = f"{secrets.randbelow(10**6):06d}"
-    verification = PhoneVerification.objects.create(
-        link=locked,
-        phone=phone,
-        code_hash=_code_hash(phone, code),
-        created_at=now,
-        expires_at=now + CODE_TTL,
-    )
-    text = gettext(
-        "Your union membership application code is %(code)s, valid for %(minutes)d minutes. "
-        "If you did not ask for it, ignore this message."
-    ) % {"code": code, "minutes": CODE_TTL.seconds // 60}
-    send_sms_on_commit(phone=phone, text=text)
+
+    def poster_ceiling() -> None:
+        if phone_codes.sent_since(RULES, scope=_scope(locked), since=now - datetime.timedelta(hours=1)) >= (
+            LINK_SENDS_PER_HOUR
+        ):
+            raise RateLimited()
+
+    def text(code: str) -> str:
+        return gettext(
+            "Your union membership application code is %(code)s, valid for %(minutes)d minutes. "
+            "If you did not ask for it, ignore this message."
+        ) % {"code": code, "minutes": CODE_TTL.seconds // 60}
+
+    try:
+        verification = phone_codes.issue_code(
+            rules=RULES, phone=phone, scope=_scope(locked), now=now, text=text, before_create=poster_ceiling
+        )
+    except phone_codes.CodeRefused as refused:
+        if refused.refusal is phone_codes.Refusal.TOO_SOON:
+            raise JoinCodeTooSoon(field="phone", seconds=refused.wait_seconds) from None
+        raise JoinCodeHourlyLimit(field="phone", n=SENDS_PER_PHONE_PER_HOUR) from None
     record_event(
         acting_user=None,
         event_type="join_code_sent",
@@ -324,93 +326,43 @@ def do_send_join_code(
 def do_verify_join_code(
     *, link: JoinLink, phone: str, code: str, now: datetime.datetime | None = None
 ) -> str:
-    """Check the code sent to `phone`; return a ticket for submit_join_application.
+    """Check the code sent to `phone`; return a ticket for submit_join_application. The check commits
+    (one durable transaction, one audit event) before a refusal is raised, so a wrong code counts."""
+    now = now or timezone.now()
 
-    Not one transaction itself, on purpose: a wrong code must count against the tries even though the
-    call fails, so the check commits (one durable transaction, one audit event) and the error is
-    raised afterwards."""
-    ticket, error = _check_join_code(link=link, phone=phone, code=code, now=now or timezone.now())
-    if error is not None:
-        raise error
-    assert ticket is not None
-    return ticket
-
-
-@transaction.atomic(durable=True)
-def _check_join_code(
-    *, link: JoinLink, phone: str, code: str, now: datetime.datetime
-) -> tuple[str | None, DomainError | None]:
-    phone = normalise_phone(phone, field="phone")
-    code = re.sub(r"\s", "", to_half_width(code or ""))
-    if not code:
-        return None, JoinCodeRequired(field="code")
-    if not re.fullmatch(r"\d{6}", code):
-        return None, JoinCodeFormat(field="code")
-    verification = (
-        PhoneVerification.objects.select_for_update()
-        .filter(link=link, phone_index=blind_index(phone, purpose="phone"))
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-    if verification is None:
-        return None, JoinCodeNotSent(field="code")
-    if verification.verified_at is not None:
-        return None, JoinCodeUsed(field="code")
-    if verification.attempts >= CODE_MAX_ATTEMPTS:
-        return None, JoinCodeTooManyAttempts(field="code")
-    if verification.expires_at <= now:
-        return None, JoinCodeExpired(field="code")
-    if not hmac.compare_digest(verification.code_hash, _code_hash(phone, code)):
-        verification.attempts += 1
-        verification.save(update_fields=["attempts"])
+    def audit(result: phone_codes.CheckResult) -> None:
+        assert result.record is not None
+        verified = result.ticket is not None
         record_event(
             acting_user=None,
-            event_type="join_code_rejected",
-            obj=verification,
+            event_type="join_code_verified" if verified else "join_code_rejected",
+            obj=result.record,
             unit=link.union,
-            changed_fields=["attempts"],
-            details={"link_id": link.pk, "attempts": verification.attempts},
+            changed_fields=["verified_at"] if verified else ["attempts"],
+            details={"link_id": link.pk}
+            if verified
+            else {"link_id": link.pk, "attempts": result.record.attempts},
             now=now,
         )
-        left = CODE_MAX_ATTEMPTS - verification.attempts
-        if left <= 0:
-            return None, JoinCodeTooManyAttempts(field="code")
-        return None, JoinCodeWrong(field="code", left=left)
-    ticket = secrets.token_urlsafe(24)
-    verification.verified_at = now
-    verification.ticket_hash = _ticket_hash(ticket)
-    verification.save(update_fields=["verified_at", "ticket_hash"])
-    record_event(
-        acting_user=None,
-        event_type="join_code_verified",
-        obj=verification,
-        unit=link.union,
-        changed_fields=["verified_at"],
-        details={"link_id": link.pk},
-        now=now,
+
+    result = phone_codes.check_code(
+        rules=RULES, phone=phone, code=code, scope=_scope(link), now=now, audit=audit
     )
-    return ticket, None
+    if result.refusal is phone_codes.Refusal.WRONG:
+        raise JoinCodeWrong(field="code", left=result.attempts_left)
+    if result.refusal is not None:
+        raise _CHECK_ERRORS[result.refusal](field="code")
+    assert result.ticket is not None
+    return result.ticket
 
 
 def verified_phone_for(*, link: JoinLink, ticket: str, now: datetime.datetime | None = None) -> str | None:
-    """The number a ticket vouches for on this link, while it is valid."""
-    now = now or timezone.now()
-    if not ticket:
-        return None
-    verification = PhoneVerification.objects.filter(
-        link=link,
-        ticket_hash=_ticket_hash(ticket),
-        verified_at__gt=now - TICKET_TTL,
-        ticket_used_at__isnull=True,
-    ).first()
-    return verification.phone if verification is not None else None
+    """The number an unspent ticket vouches for on this link, while it is valid."""
+    return phone_codes.ticket_phone(rules=RULES, ticket=ticket, scope=_scope(link), now=now or timezone.now())
 
 
 def ticket_valid_until(*, link: JoinLink, ticket: str) -> datetime.datetime | None:
-    verification = PhoneVerification.objects.filter(link=link, ticket_hash=_ticket_hash(ticket)).first()
-    if verification is None or verification.verified_at is None:
-        return None
-    return verification.verified_at + TICKET_TTL
+    return phone_codes.ticket_valid_until(rules=RULES, ticket=ticket, scope=_scope(link))
 
 
 def submit_join_application(
@@ -432,10 +384,7 @@ def submit_join_application(
     phone = normalise_phone(data.phone, field="phone")
     if verified_phone_for(link=link, ticket=ticket, now=now) != phone:
         raise PhoneNotVerified(field="phone")
-    claim = PhoneVerification.objects.filter(
-        link=link, ticket_hash=_ticket_hash(ticket), ticket_used_at__isnull=True
-    )
-    if not claim.update(ticket_used_at=now):
+    if not phone_codes.spend_ticket(rules=RULES, ticket=ticket, scope=_scope(link), now=now):
         raise PhoneNotVerified(field="phone")
     data.phone = phone
     data.worksite = link.worksite
@@ -452,7 +401,5 @@ def submit_join_application(
             now=now,
         )
     except DomainError:
-        PhoneVerification.objects.filter(link=link, ticket_hash=_ticket_hash(ticket)).update(
-            ticket_used_at=None
-        )
+        phone_codes.release_ticket(rules=RULES, ticket=ticket, scope=_scope(link))
         raise

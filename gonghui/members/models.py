@@ -245,29 +245,6 @@ class JoinLink(models.Model):
         return f"join link #{self.pk} (union #{self.union_id})"
 
 
-class PhoneVerification(models.Model):
-    """One SMS code sent to a phone for a join link. Only a keyed hash of the code is kept. Once the code
-    is entered correctly a ticket (also kept as a hash) lets the application through for a short while."""
-
-    link = models.ForeignKey(JoinLink, on_delete=models.CASCADE, related_name="verifications")
-    phone = EncryptedTextField()
-    phone_index = BlindIndexField(source="phone", purpose="phone")
-    code_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveSmallIntegerField(default=0)
-    verified_at = models.DateTimeField(null=True, blank=True)
-    ticket_hash = models.CharField(max_length=64, null=True, blank=True, unique=True)
-    # One application per verified number: set when an application through this ticket succeeds.
-    ticket_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["phone_index", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"phone verification #{self.pk}"
-
-
 class ImportJob(models.Model):
     """One uploaded roster file: checked and dry-run first, then committed; counters feed the progress bar."""
 

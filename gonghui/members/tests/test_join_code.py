@@ -10,9 +10,9 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from gonghui.core.models import AuditEvent, SmsMessage
+from gonghui.core.models import AuditEvent, PhoneCode, SmsMessage
 from gonghui.members import join
-from gonghui.members.models import JoinLink, PhoneVerification
+from gonghui.members.models import JoinLink
 
 PHONE = "13812345678"
 
@@ -68,7 +68,7 @@ def test_it_allows_one_code_a_minute_and_five_an_hour_per_phone(link):
     # Another number is not held up, and the first may ask again once the hour has passed.
     send(link, phone="13912345678", now=start + datetime.timedelta(minutes=6))
     send(link, now=start + datetime.timedelta(minutes=61))
-    assert PhoneVerification.objects.count() == 7
+    assert PhoneCode.objects.count() == 7
 
 
 def test_the_per_phone_limit_spans_links(personas, link):
@@ -95,7 +95,7 @@ def test_it_refuses_a_wrong_code_and_counts_the_try(link, django_capture_on_comm
         join.do_verify_join_code(link=link, phone=PHONE, code=wrong)
     assert error.value.code == "join_code_wrong" and "4" in error.value.message
     # The failed call still counted: the try is stored although the call raised.
-    assert PhoneVerification.objects.get().attempts == 1
+    assert PhoneCode.objects.get().attempts == 1
     assert AuditEvent.objects.filter(event_type="join_code_rejected").count() == 1
 
 
@@ -112,7 +112,7 @@ def test_it_refuses_after_five_wrong_codes_even_the_right_one(link, django_captu
     with pytest.raises(join.JoinCodeTooManyAttempts) as error:
         join.do_verify_join_code(link=link, phone=PHONE, code=right)
     assert error.value.code == "join_code_too_many_attempts"
-    assert PhoneVerification.objects.get().verified_at is None
+    assert PhoneCode.objects.get().verified_at is None
 
 
 def test_it_refuses_an_expired_code(link, django_capture_on_commit_callbacks):
@@ -203,7 +203,7 @@ def test_one_address_cannot_fire_codes_at_many_numbers(link):
         codes.append(response.status_code)
     assert codes[:limit] == [202] * limit
     assert codes[limit] == 429
-    assert PhoneVerification.objects.count() == limit
+    assert PhoneCode.objects.count() == limit
     # Another address is not affected.
     other = Client(REMOTE_ADDR="10.1.2.3").post(
         f"/api/v1/join/{link.token}/send-code", json.dumps({"phone": PHONE}), content_type="application/json"

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from django.test import Client
 from stdnum.cn import ric
 
-from gonghui.core.models import AuditEvent, SmsMessage
+from gonghui.core.models import AuditEvent, PhoneCode, SmsMessage
 from gonghui.enterprises.models import Worksite
 from gonghui.members import join
 from gonghui.members.actions import do_enrol_member
@@ -138,7 +138,7 @@ def test_a_mistyped_id_is_explained_and_the_fix_needs_no_new_code(link, django_c
     assert "公民身份号码" in html and "最后一位校验码" in html  # the checksum message, in Chinese
     assert not Person.objects.exists()
     # The code was not spent on the bad ID: the form is checked first.
-    assert join.PhoneVerification.objects.get().attempts == 0
+    assert PhoneCode.objects.get().attempts == 0
 
     no_consent = worker.post(f"/join/{link.token}/", form(code=last_code(), consent=None))
     assert no_consent.status_code == 200

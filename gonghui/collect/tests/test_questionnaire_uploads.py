@@ -4,8 +4,12 @@ server stores it with meetings' rules (channel STAFF_MOBILE, idempotent on the r
 
 import datetime
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from gonghui.accounts.actions import do_revoke_role
+from gonghui.accounts.models import RoleAssignment
 from gonghui.collect.models import DeviceUpload
 from gonghui.collect.tests.phone import paired_phone, record_for, response_for
 from gonghui.core.models import AuditEvent
@@ -244,3 +248,45 @@ def test_it_rejects_malformed_response_records(personas):
         "nul_character", "record_invalid", "record_invalid", "record_invalid", "record_invalid"
     ]  # fmt: skip
     assert not Response.objects.exists()
+
+
+def test_it_rejects_a_response_once_the_collector_lost_the_role(personas):
+    p = personas
+    questionnaire = survey(p)
+    meeting = plan(p, "BJ-TZ-YS", questionnaire)
+    version = current_version(questionnaire)
+    questions = {q.position: q.pk for q in version.questions.all()}
+    phone, _ = paired_phone(p)
+    for assignment in RoleAssignment.objects.filter(user=p.collector, revoked_at__isnull=True):
+        do_revoke_role(acting_user=p.tongzhou_officer, assignment=assignment)
+    record = response_for(
+        meeting.pk, version.pk, {questions[1]: "是", questions[3]: ["技能培训"], questions[6]: "4"}
+    )
+    result = phone.send_batch([record]).json()["results"][0]
+    assert (result["status"], result["code"]) == ("rejected", "forbidden")
+    assert not Response.objects.exists()
+
+
+def test_it_stores_a_batch_of_responses_in_a_bounded_number_of_statements(personas):
+    """Figures for docs/performance.md: statements for one signed batch of questionnaires. Each response is
+    stored with meetings' own rules (a few statements each); the batch's lookups happen once."""
+    p = personas
+    questionnaire = survey(p)
+    meeting = plan(p, "BJ-TZ-YS", questionnaire)
+    version = current_version(questionnaire)
+    questions = {q.position: q.pk for q in version.questions.all()}
+    phone, _ = paired_phone(p)
+    answers = {questions[1]: "是", questions[3]: ["技能培训"], questions[6]: "4", questions[7]: "好"}
+
+    def statements(n: int) -> int:
+        records = [response_for(meeting.pk, version.pk, answers) for _ in range(n)]
+        with CaptureQueriesContext(connection) as queries:
+            results = phone.send_batch(records).json()["results"]
+        assert {r["code"] for r in results} == {"answered"}
+        return len(queries)
+
+    one, twenty = statements(1), statements(20)
+    per_response = (twenty - one) / 19
+    print(f"responses per batch: 1 -> {one} statements, 20 -> {twenty} ({per_response:.0f} per response)")
+    assert per_response == int(per_response)  # a fixed cost per response, nothing growing with the batch
+    assert answered(meeting) == 21

@@ -427,9 +427,26 @@ def _store_responses(
         ).select_related("questionnaire")
     }
     uuids = [response.record_uuid for response in responses.values()]
-    earlier = set(Response.objects.filter(client_uuid__in=uuids).values_list("client_uuid", flat=True))
+    # Already stored: the answer repeats the first one, whatever became of the meeting since (a phone
+    # that lost the answer must not see its stored record "rejected" because the meeting closed).
+    earlier = {
+        client_uuid: (collected_by_id, pk)
+        for client_uuid, collected_by_id, pk in Response.objects.filter(client_uuid__in=uuids).values_list(
+            "client_uuid", "collected_by_id", "pk"
+        )
+    }
     may_collect = rank_at(device.user, device.unit) >= RANK_ENROL
     for i, response in responses.items():
+        uuid_ = response.record_uuid
+        if uuid_ in earlier:
+            collected_by_id, response_id = earlier[uuid_]
+            if collected_by_id != device.user.pk:
+                taken = ResponseIdTaken(field="client_uuid")
+                results[i] = UploadResult(uuid_, "rejected", taken.code, taken.message)
+            else:
+                message = str(ACCEPTED_MESSAGES["replayed"])
+                results[i] = UploadResult(uuid_, "accepted", "replayed", message, response_id=response_id)
+            continue
         meeting = meetings.get(response.meeting_id)
         version = versions.get(response.version_id)
         try:
@@ -445,21 +462,20 @@ def _store_responses(
                 channel=ResponseChannel.STAFF_MOBILE,
                 meeting=meeting,
                 acting_user=device.user,
-                client_uuid=response.record_uuid,
+                client_uuid=uuid_,
                 now=now,
             )
         except ResponseIdTaken as error:
-            results[i] = UploadResult(response.record_uuid, "rejected", error.code, error.message)
+            results[i] = UploadResult(uuid_, "rejected", error.code, error.message)
             continue
         except Conflict:
             raise  # a concurrent copy being stored: the whole batch is sent again
         except DomainError as error:
-            results[i] = UploadResult(response.record_uuid, "rejected", error.code, error.message)
+            results[i] = UploadResult(uuid_, "rejected", error.code, error.message)
             continue
-        kind = "replayed" if response.record_uuid in earlier else "answered"
-        earlier.add(response.record_uuid)  # the same record twice in one batch is stored once
-        message = ACCEPTED_MESSAGES["replayed"] if kind == "replayed" else RESPONSE_STORED
-        results[i] = UploadResult(response.record_uuid, "accepted", kind, str(message), response_id=stored.pk)
+        # The same record twice in one batch: the second is a replay of the first.
+        earlier[uuid_] = (device.user.pk, stored.pk)
+        results[i] = UploadResult(uuid_, "accepted", "answered", str(RESPONSE_STORED), response_id=stored.pk)
     return results
 
 

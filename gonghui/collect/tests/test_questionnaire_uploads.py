@@ -125,8 +125,19 @@ def test_it_stores_a_response_once_and_counts_it_in_the_funnel(personas):
     assert (again["status"], again["code"], again["response_id"]) == ("accepted", "replayed", response.pk)
     assert Response.objects.filter(meeting=meeting).count() == 1
     assert answered(meeting) == 1
+    # The same record twice in one batch (a phone re-queued it): stored once.
+    twice = response_for(meeting.pk, definition["version_id"], full_answers(definition["questions"]))
+    both = phone.send_batch([twice, twice]).json()["results"]
+    assert [r["code"] for r in both] == ["answered", "replayed"]
+    assert both[0]["response_id"] == both[1]["response_id"]
+    assert answered(meeting) == 2
+    # The meeting is closed before a third copy arrives: still the stored response, not a rejection.
+    do_hold_meeting(acting_user=p.tongzhou_officer, meeting=meeting)
+    do_close_meeting(acting_user=p.tongzhou_officer, meeting=meeting, outcome=MeetingOutcome(attendance=30))
+    third = phone.send_batch([record]).json()["results"][0]
+    assert (third["status"], third["code"], third["response_id"]) == ("accepted", "replayed", response.pk)
     log = DeviceUpload.objects.filter(device=device, client_uuid=record["record_uuid"]).order_by("pk")
-    assert [(u.outcome, u.code) for u in log] == [("ACCEPTED", "answered"), ("ACCEPTED", "replayed")]
+    assert [(u.outcome, u.code) for u in log] == [("ACCEPTED", "answered")] + [("ACCEPTED", "replayed")] * 2
     assert (
         AuditEvent.objects.filter(event_type="questionnaire_answered", object_id=str(response.pk)).count()
         == 1

@@ -8,6 +8,7 @@ by design: it verifies the signature, then hands the batch to the one durable ac
 import base64
 import binascii
 import datetime
+import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from gonghui.collect.queries import (
     collectable_unions,
     token_hash,
 )
-from gonghui.collect.schemas import RecordIn, UploadItem
+from gonghui.collect.schemas import RecordIn, ResponseRecordIn, UploadItem
 from gonghui.collect.signing import (
     CollectorInactive,
     DeviceRevoked,
@@ -43,6 +44,8 @@ from gonghui.collect.signing import (
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from gonghui.core.middleware import NulCharacter
+from gonghui.meetings.actions import ResponseIdTaken, WrongQuestionnaire, store_response
+from gonghui.meetings.models import Meeting, QuestionnaireVersion, Response, ResponseChannel
 from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, EnrolmentRequest, enrol_many
 from gonghui.members.models import Channel
 from gonghui.orgs.models import OrgUnit
@@ -103,6 +106,16 @@ class MeetingNotAllowed(InvalidInput):
     )
 
 
+class ResponseMeetingNotAllowed(InvalidInput):
+    code = "response_meeting_not_allowed"
+    default_message = _(
+        "Not stored: the questionnaire's meeting is cancelled, was closed before it was filled in, or is "
+        "outside this phone's area."
+    )
+
+
+RESPONSE_STORED = _("Received; the answers count for the meeting.")
+
 ACCEPTED_MESSAGES = {
     "created": _("Received; the union will review the application."),
     "replayed": _("Received earlier; stored once."),
@@ -126,6 +139,7 @@ class UploadResult:
     message: str
     membership_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+    response_id: int | None = None
 
 
 def _require_device_manager(acting_user: Any, unit: OrgUnit) -> None:
@@ -309,19 +323,32 @@ def do_store_uploads(
     now = now or timezone.now()
     answers: dict[int, DomainError] = {}
     requests: dict[int, EnrolmentRequest] = {}
-    records = {}
+    records: dict[int, RecordIn] = {}
+    responses: dict[int, ResponseRecordIn] = {}
     for i, upload in enumerate(uploads):
         try:
-            records[i] = _read_record(upload)
+            read = _read_record(upload)
         except DomainError as error:
             answers[i] = error
+            continue
+        if isinstance(read, ResponseRecordIn):
+            responses[i] = read
+        else:
+            records[i] = read
     wanted = {record.union_id for record in records.values()}
-    unions = {union.pk: union for union in collectable_unions(device).filter(pk__in=wanted)}
+    unions = {union.pk: union for union in collectable_unions(device).filter(pk__in=wanted)} if wanted else {}
     meeting_ids = {record.meeting_id for record in records.values() if record.meeting_id is not None}
-    meetings = {
-        meeting.pk: meeting
-        for meeting in attributable_meetings(device).filter(pk__in=meeting_ids).select_related("organiser")
-    }
+    meeting_ids |= {response.meeting_id for response in responses.values()}
+    meetings = (
+        {
+            meeting.pk: meeting
+            for meeting in attributable_meetings(device)
+            .filter(pk__in=meeting_ids)
+            .select_related("organiser")
+        }
+        if meeting_ids
+        else {}
+    )
     dropped: set[int] = set()
     for i, record in records.items():
         if record.union_id not in unions:
@@ -343,7 +370,11 @@ def do_store_uploads(
     )
     results: dict[int, EnrolmentOutcome | DomainError] = dict(answers)
     results.update(zip(requests, outcomes, strict=True))
-    answered = [_answer(uploads[i].record_uuid, results[i], i in dropped) for i in range(len(uploads))]
+    stored = _store_responses(device, responses, meetings, now) if responses else {}
+    answered = [
+        stored[i] if i in stored else _answer(uploads[i].record_uuid, results[i], i in dropped)
+        for i in range(len(uploads))
+    ]
     DeviceUpload.objects.bulk_create(
         DeviceUpload(
             device=device,
@@ -360,6 +391,8 @@ def do_store_uploads(
     )
     rejected = sorted(result.code for result in answered if result.status == "rejected")
     details: dict[str, Any] = {"accepted": len(answered) - len(rejected), "rejected": rejected}
+    if responses:
+        details["responses"] = len(responses)
     if dropped_count := sum(1 for result in answered if result.warnings):
         details[MeetingNotAllowed.code] = dropped_count
     record_event(
@@ -371,6 +404,87 @@ def do_store_uploads(
         now=now,
     )
     return answered
+
+
+def _store_responses(
+    device: CollectorDevice,
+    responses: dict[int, ResponseRecordIn],
+    meetings: dict[int, Meeting],
+    now: datetime.datetime,
+) -> dict[int, UploadResult]:
+    """Questionnaires filled in on the phone, each stored with meetings' rules (store_response, channel
+    STAFF_MOBILE, the record UUID as its idempotency key) inside the batch's transaction. The device's
+    authorisation stands in for a role at the organiser: the meeting must be one the phone may use
+    (attributable_meetings, looked up with the enrolments' meetings) and a closed one must have been
+    open when the questionnaire was filled in. The collector must still hold an enrolling role over the
+    device's unit. A response to an older version of the meeting's questionnaire is stored against that
+    version, as meetings' versioning keeps answers tied to the questions they answered."""
+    results: dict[int, UploadResult] = {}
+    versions = {
+        version.pk: version
+        for version in QuestionnaireVersion.objects.filter(
+            pk__in={response.version_id for response in responses.values()}
+        ).select_related("questionnaire")
+    }
+    uuids = [response.record_uuid for response in responses.values()]
+    # Already stored: the answer repeats the first one, whatever became of the meeting since (a phone
+    # that lost the answer must not see its stored record "rejected" because the meeting closed).
+    earlier = {
+        client_uuid: (collected_by_id, pk)
+        for client_uuid, collected_by_id, pk in Response.objects.filter(client_uuid__in=uuids).values_list(
+            "client_uuid", "collected_by_id", "pk"
+        )
+    }
+    may_collect = rank_at(device.user, device.unit) >= RANK_ENROL
+    for i, response in responses.items():
+        uuid_ = response.record_uuid
+        if uuid_ in earlier:
+            collected_by_id, response_id = earlier[uuid_]
+            if collected_by_id != device.user.pk:
+                taken = ResponseIdTaken(field="client_uuid")
+                results[i] = UploadResult(uuid_, "rejected", taken.code, taken.message)
+            else:
+                message = str(ACCEPTED_MESSAGES["replayed"])
+                results[i] = UploadResult(uuid_, "accepted", "replayed", message, response_id=response_id)
+            continue
+        meeting = meetings.get(response.meeting_id)
+        version = versions.get(response.version_id)
+        try:
+            if not may_collect:
+                raise Forbidden()
+            if meeting is None or not _meeting_open_at(meeting, response.collected_at):
+                raise ResponseMeetingNotAllowed(field="meeting")
+            if version is None:
+                raise WrongQuestionnaire(field="version")
+            stored = store_response(
+                version=version,
+                answers=dict(response.answers),
+                channel=ResponseChannel.STAFF_MOBILE,
+                meeting=meeting,
+                acting_user=device.user,
+                client_uuid=uuid_,
+                now=now,
+            )
+        except ResponseIdTaken as error:
+            results[i] = UploadResult(uuid_, "rejected", error.code, error.message)
+            continue
+        except Conflict:
+            raise  # a concurrent copy being stored: the whole batch is sent again
+        except DomainError as error:
+            results[i] = UploadResult(uuid_, "rejected", error.code, error.message)
+            continue
+        # The same record twice in one batch: the second is a replay of the first.
+        earlier[uuid_] = (device.user.pk, stored.pk)
+        results[i] = UploadResult(uuid_, "accepted", "answered", str(RESPONSE_STORED), response_id=stored.pk)
+    return results
+
+
+def _meeting_open_at(meeting: Meeting, collected_at: datetime.datetime | None) -> bool:
+    if meeting.status == Meeting.Status.CLOSED:
+        return (
+            collected_at is not None and meeting.closed_at is not None and collected_at <= meeting.closed_at
+        )
+    return True
 
 
 def _may_attribute(meeting: Any, union: OrgUnit, record: RecordIn) -> bool:
@@ -401,19 +515,23 @@ def _answer(
     return UploadResult(record_uuid, "accepted", result.kind, message, result.membership.pk)
 
 
-def _read_record(upload: UploadItem) -> RecordIn:
+def _read_record(upload: UploadItem) -> RecordIn | ResponseRecordIn:
+    """The sealed record: an enrolment (no "kind", or "enrolment") or a questionnaire ("response")."""
     envelope = Envelope(**upload.envelope.dict())
     plaintext = open_envelope(envelope, record_uuid=upload.record_uuid)
+    # The request middleware cannot see inside the envelope, so the NUL check it does for every other
+    # input is repeated here (PostgreSQL would fail on it with a 500); "\u0000" is how JSON spells it.
+    if b"\x00" in plaintext or b"\\u0000" in plaintext:
+        raise NulCharacter()
+    record: RecordIn | ResponseRecordIn
     try:
-        record = RecordIn.model_validate_json(plaintext)
-    except ValidationError:
+        data = json.loads(plaintext)
+        schema = ResponseRecordIn if isinstance(data, dict) and data.get("kind") == "response" else RecordIn
+        record = schema.model_validate(data)
+    except (ValueError, ValidationError):
         raise RecordInvalid() from None
     if record.record_uuid != upload.record_uuid:
         raise RecordInvalid()
-    # The request middleware cannot see inside the envelope, so the NUL check it does for every other
-    # input is repeated here (PostgreSQL would fail on it with a 500).
-    if any("\x00" in value for value in record.model_dump().values() if isinstance(value, str)):
-        raise NulCharacter()
     return record
 
 

@@ -12,7 +12,8 @@ from gonghui.collect.envelope import ALGORITHM
 from gonghui.collect.keys import server_key
 from gonghui.collect.models import CollectorDevice, DeviceUpload
 from gonghui.core.pii import secret_digest
-from gonghui.meetings.models import Meeting
+from gonghui.meetings.models import Meeting, Questionnaire
+from gonghui.meetings.queries import current_version, questionnaire_definition
 from gonghui.members.actions import RANK_ENROL
 from gonghui.members.queries import MEMBER_UNION_KINDS
 from gonghui.orgs.models import OrgUnit
@@ -159,11 +160,23 @@ def _meeting_union_ids(meeting: Meeting, device: CollectorDevice, unions: list[O
     return [union.pk for union in unions if union.path.startswith(meeting.organiser.path)]
 
 
+def _questionnaires(meetings: list[Meeting]) -> dict[int, dict[str, Any]]:
+    """The current version of each listed meeting's questionnaire, once per questionnaire (the street's
+    weekly meetings share one), so the phone can render it offline."""
+    wanted = {meeting.questionnaire_id for meeting in meetings if meeting.questionnaire_id}
+    definitions = {}
+    for questionnaire in Questionnaire.objects.filter(pk__in=wanted):
+        definitions[questionnaire.pk] = questionnaire_definition(current_version(questionnaire))
+    return definitions
+
+
 def get_device_config(*, device: CollectorDevice, now: datetime.datetime) -> dict[str, Any]:
     """What the phone keeps for offline work: its identity, its unions and meetings, the key to encrypt
     records to."""
     key = server_key()
     unions = list(collectable_unions(device))
+    meetings = list(device_meetings(device, now=now))
+    questionnaires = _questionnaires(meetings)
     return {
         "device_id": device.public_id,
         "name": device.name,
@@ -178,8 +191,11 @@ def get_device_config(*, device: CollectorDevice, now: datetime.datetime) -> dic
                 "starts_at": meeting.starts_at,
                 "place": meeting.place_name,
                 "union_ids": _meeting_union_ids(meeting, device, unions),
+                "questionnaire": questionnaires.get(meeting.questionnaire_id)
+                if meeting.questionnaire_id
+                else None,
             }
-            for meeting in device_meetings(device, now=now)
+            for meeting in meetings
         ],
         "server_key": {"alg": ALGORITHM, "kid": key.key_id, "spki": key.spki_b64},
         "policy_version": settings.GONGHUI_PRIVACY_POLICY_VERSION,

@@ -19,6 +19,33 @@ class UnionOut(Schema):
     name: str
 
 
+class ShowIfOut(Schema):
+    question_id: int
+    choice: str
+
+
+class QuestionOut(Schema):
+    id: int
+    position: int
+    kind: str  # SINGLE, MULTIPLE, TEXT, NUMBER, RATING
+    text: str
+    choices: list[str]
+    required: bool
+    show_if: ShowIfOut | None
+
+
+class QuestionnaireOut(Schema):
+    """The meeting's questionnaire as its current version asks it (meetings' questionnaire_definition):
+    the phone renders it offline and sends the answers keyed by these question ids."""
+
+    questionnaire_id: int
+    title: str
+    description: str
+    version_id: int
+    version: int
+    questions: list[QuestionOut]
+
+
 class MeetingOut(Schema):
     id: int
     title: str
@@ -26,6 +53,8 @@ class MeetingOut(Schema):
     place: str
     # The phone's unions a record at the meeting may join; null: all of them.
     union_ids: list[int] | None
+    # The questionnaire answered at the meeting, if it has one.
+    questionnaire: QuestionnaireOut | None = None
 
 
 class ServerKeyOut(Schema):
@@ -54,7 +83,9 @@ class EnvelopeIn(Schema):
     kid: str = Field(..., max_length=64)
     key: str = Field(..., max_length=1400)
     iv: str = Field(..., max_length=40)
-    ciphertext: str = Field(..., max_length=9000)
+    # A questionnaire's text answers make a longer record than an enrolment's form; 50 of these still
+    # fit the 2 MB request limit.
+    ciphertext: str = Field(..., max_length=36000)
 
 
 class UploadItem(Schema):
@@ -86,6 +117,7 @@ class UploadOut(Schema):
     code: str
     message: str
     membership_id: int | None = None
+    response_id: int | None = None  # a questionnaire response (kind "response")
     # Accepted with a reservation, e.g. "meeting_not_allowed": enrolled, but not counted for the meeting.
     warnings: list[str] = []
 
@@ -99,6 +131,7 @@ class RecordIn(Schema):
 
     model_config = ConfigDict(extra="forbid")
 
+    kind: Literal["enrolment"] = "enrolment"
     record_uuid: uuid.UUID
     union_id: int
     # The 沟通会 the worker was enrolled at, if the collector picked one (a primary key's range).
@@ -114,4 +147,23 @@ class RecordIn(Schema):
     employer_name: str = Field("", max_length=200)
     employment_status: str = Field(EmploymentStatus.EMPLOYED.value, max_length=20)
     consent: bool = False
+    collected_at: datetime.datetime | None = None
+
+
+# One answer as the phone sends it: a choice, a list of choices (multiple choice), text, or a number or
+# rating as text; null or "" for a question left empty.
+AnswerValue = str | list[str] | None
+
+
+class ResponseRecordIn(Schema):
+    """The plaintext of a questionnaire filled in on the phone at a meeting (kind "response")."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: Literal["response"]
+    record_uuid: uuid.UUID
+    meeting_id: int = Field(..., ge=1, le=2**63 - 1)
+    # The version the phone rendered: answers stay tied to the questions they answered.
+    version_id: int = Field(..., ge=1, le=2**63 - 1)
+    answers: dict[int, AnswerValue] = Field(..., max_length=50)
     collected_at: datetime.datetime | None = None

@@ -886,17 +886,42 @@ def do_submit_response(
     list of choices, text, a number or a rating as text). Hidden questions (show-if not met) are
     dropped; required visible ones must be answered.
 
-    Callers: the worker's phone (SELF_SERVICE, no user), the console (CONSOLE), and — later — the
-    collector app's upload (STAFF_MOBILE with the device user and the record's client_uuid, so a record
-    sent twice is stored once)."""
+    Callers: the worker's phone (SELF_SERVICE, no user), the console and API (CONSOLE). The collector
+    app's upload (STAFF_MOBILE with the device user and the record's client_uuid, so a record sent twice
+    is stored once) calls store_response inside its batch transaction."""
     now = now or timezone.now()
-    actor = acting_user if getattr(acting_user, "pk", None) else None
     if channel not in ResponseChannel.values:
         raise InvalidInput(field="channel")
     if channel != ResponseChannel.SELF_SERVICE:
         unit = meeting.organiser if meeting is not None else version.questionnaire.owner
         if rank_at(acting_user, unit) < RANK_COLLECT:
             raise Forbidden()
+    return store_response(
+        version=version,
+        answers=answers,
+        channel=channel,
+        meeting=meeting,
+        acting_user=acting_user,
+        client_uuid=client_uuid,
+        now=now,
+    )
+
+
+def store_response(
+    *,
+    version: QuestionnaireVersion,
+    answers: dict[int, Any],
+    channel: str,
+    meeting: Meeting | None,
+    acting_user: Any,
+    client_uuid: uuid.UUID | None,
+    now: datetime.datetime,
+) -> Response:
+    """do_submit_response's rules without its permission check and its own transaction, for a caller
+    that authorised the writer itself and runs inside its own durable transaction: the collector app's
+    batch upload (the device may use the meeting; one transaction per batch). Raises DomainError before
+    writing anything, so a caller may answer the record and go on with the next one."""
+    actor = acting_user if getattr(acting_user, "pk", None) else None
     if client_uuid is not None:
         existing = Response.objects.filter(client_uuid=client_uuid).first()
         if existing is not None:

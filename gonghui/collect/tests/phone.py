@@ -63,6 +63,22 @@ def record_for(union_id: int, *, n: int = 1, **overrides: Any) -> dict[str, Any]
     return record
 
 
+def response_for(
+    meeting_id: int, version_id: int, answers: dict[Any, Any], **overrides: Any
+) -> dict[str, Any]:
+    """A questionnaire filled in on the phone: the sealed record of kind "response"."""
+    record: dict[str, Any] = {
+        "kind": "response",
+        "record_uuid": str(uuid.uuid4()),
+        "meeting_id": meeting_id,
+        "version_id": version_id,
+        "answers": {str(question_id): value for question_id, value in answers.items()},
+        "collected_at": datetime.datetime.now(datetime.UTC).isoformat(),
+    }
+    record.update(overrides)
+    return record
+
+
 @dataclass
 class Phone:
     key: ec.EllipticCurvePrivateKey = field(default_factory=lambda: ec.generate_private_key(ec.SECP256R1()))

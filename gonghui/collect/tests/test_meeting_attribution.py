@@ -65,6 +65,7 @@ def test_it_lists_the_meetings_of_the_phones_area_from_yesterday_to_next_week(pe
         "starts_at": listed[1]["starts_at"],
         "place": "一楼大厅",
         "union_ids": None,  # organised by the phone's own unit: any of its unions
+        "questionnaire": None,
     }
     # Organised by a union under the phone's street: only for records joining that union.
     assert listed[2]["union_ids"] == [p.unit("BJ-TZ-YS-YR").pk]

@@ -3,9 +3,10 @@
  * What the phone keeps (IndexedDB "gonghui-collect"):
  *   device  — the device id, its ECDSA P-256 private key (a non-extractable CryptoKey: the browser can
  *             sign with it but never hands its bytes out), the union list and the server's public key;
- *   records — one row per enrolment: {uuid, label, envelope, status, code, message, createdAt}. The
- *             envelope is the record encrypted to the server's RSA key; the label is only the surname
- *             and the last four ID characters. No plaintext personal data is ever stored.
+ *   records — one row per enrolment or filled-in questionnaire: {uuid, label, envelope, status, code,
+ *             message, createdAt}. The envelope is the record encrypted to the server's RSA key; the label
+ *             is only the surname and the last four ID characters (a questionnaire: the meeting's title).
+ *             No plaintext personal data or answer is ever stored.
  * Protocol: docs/collect-protocol.md.
  */
 "use strict";
@@ -19,6 +20,10 @@
   const REQUEST_TIMEOUT_MS = 20000;
   // Records per signed request: one transaction on the server; well under its limit of 50.
   const BATCH_SIZE = 20;
+  // Mirrors of the server's limits (gonghui/meetings/actions.py, gonghui/collect/schemas.py): a text
+  // answer, and a sealed record (its ciphertext may be at most 36,000 base64 characters).
+  const MAX_TEXT_ANSWER = 2000;
+  const MAX_RECORD_BYTES = 26000;
   const body = document.body;
   const T = JSON.parse(document.getElementById("collect-strings").textContent);
   const encoder = new TextEncoder();
@@ -191,7 +196,9 @@
 
   // ---- the collection app --------------------------------------------------------------------------
   async function startApp() {
-    const state = { db: null, device: null, records: [], syncing: false, retryTimer: null, retryMs: RETRY_FIRST_MS };
+    const state = {
+      db: null, device: null, records: [], syncing: false, retryTimer: null, retryMs: RETRY_FIRST_MS, survey: null,
+    };
 
     function noteServerClock(response) {
       const serverTime = Number(response.headers.get("X-Gonghui-Server-Time"));
@@ -244,8 +251,10 @@
       const revoked = device.status === "REVOKED";
       banner("banner-revoked", revoked ? device.refusal || T.revokedBanner : "", "danger");
       banner("banner-device", !revoked && device.problem ? T.deviceProblem + device.problem : "", "danger");
-      const form = $("enrol-form");
-      for (const element of form.elements) element.disabled = revoked;
+      for (const form of [$("enrol-form"), $("survey-form")]) {
+        for (const element of form.elements) element.disabled = revoked;
+      }
+      $("open-survey").disabled = revoked;
       renderQueue();
     }
 
@@ -285,6 +294,203 @@
       if (keep && (current || new Date(keep.starts_at).toDateString() === today)) select.value = String(keep.id);
       else select.value = "";
       $("meeting-field").hidden = !meetings.length;
+      showSurveyButton();
+    }
+
+    // ---- the meeting's questionnaire, filled in offline ------------------------------------------
+    // The definition came with the configuration (the meeting's current version); the phone renders it,
+    // checks what the server checks (gonghui/meetings/actions.py _parse_answer, _visible) and queues the
+    // answers sealed like an enrolment. The server stays the judge.
+    function pickedMeeting() {
+      const id = $("f-meeting").value;
+      return (state.device.meetings || []).find((m) => String(m.id) === id) || null;
+    }
+
+    function showSurveyButton() {
+      const meeting = pickedMeeting();
+      $("open-survey").hidden = !(meeting && meeting.questionnaire);
+    }
+
+    function option(type, name, value, text) {
+      const label = document.createElement("label");
+      label.className = "option";
+      const input = document.createElement("input");
+      Object.assign(input, { type, name, value });
+      label.append(input, document.createTextNode(text));
+      return label;
+    }
+
+    function questionNode(question) {
+      const node = document.createElement("fieldset");
+      node.className = "question";
+      node.dataset.qid = String(question.id);
+      const legend = document.createElement("legend");
+      legend.textContent = `${question.position}. ${question.text}`;
+      if (question.required) {
+        const star = document.createElement("span");
+        star.className = "req";
+        star.textContent = " *";
+        legend.append(star);
+      }
+      node.append(legend);
+      const name = `q${question.id}`;
+      if (question.kind === "SINGLE" || question.kind === "MULTIPLE") {
+        const type = question.kind === "SINGLE" ? "radio" : "checkbox";
+        for (const choice of question.choices) node.append(option(type, name, choice, choice));
+      } else if (question.kind === "RATING") {
+        const row = document.createElement("div");
+        row.className = "rating";
+        for (const value of ["1", "2", "3", "4", "5"]) row.append(option("radio", name, value, value));
+        node.append(row);
+      } else if (question.kind === "NUMBER") {
+        const input = document.createElement("input");
+        Object.assign(input, { name, inputMode: "decimal", maxLength: 20 });
+        input.setAttribute("aria-label", question.text);
+        node.append(input);
+      } else {
+        const area = document.createElement("textarea");
+        Object.assign(area, { name, maxLength: MAX_TEXT_ANSWER, rows: 3 });
+        area.setAttribute("aria-label", question.text);
+        node.append(area);
+      }
+      return node;
+    }
+
+    function rawAnswer(form, question) {
+      const name = `q${question.id}`;
+      if (question.kind === "MULTIPLE") {
+        return Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (input) => input.value);
+      }
+      if (question.kind === "SINGLE" || question.kind === "RATING") {
+        const checked = form.querySelector(`input[name="${name}"]:checked`);
+        return checked ? checked.value : "";
+      }
+      return form.elements[name].value.trim();
+    }
+
+    // Show-if, as the server reads it: a question shows when the earlier single-choice question it
+    // depends on is itself shown and answered with the named choice.
+    function applyShowIf() {
+      const form = $("survey-form");
+      const given = new Map();
+      for (const question of state.survey.questions) {
+        const node = form.querySelector(`fieldset[data-qid="${question.id}"]`);
+        const visible = !question.show_if || given.get(question.show_if.question_id) === question.show_if.choice;
+        node.hidden = !visible;
+        if (visible && question.kind === "SINGLE") {
+          const value = rawAnswer(form, question);
+          if (value) given.set(question.id, value);
+        }
+      }
+    }
+
+    function openSurvey() {
+      const meeting = pickedMeeting();
+      if (!meeting || !meeting.questionnaire) return;
+      const definition = meeting.questionnaire;
+      state.survey = { meetingId: meeting.id, meetingTitle: meeting.title, ...definition };
+      const form = $("survey-form");
+      form.reset();
+      $("survey-error").hidden = true;
+      $("survey-title").textContent = definition.title;
+      $("survey-meeting").textContent = format(T.surveyFor, { meeting: meetingLabel(meeting), version: definition.version });
+      $("survey-description").textContent = definition.description || "";
+      const list = $("survey-questions");
+      list.textContent = "";
+      for (const question of definition.questions) list.append(questionNode(question));
+      applyShowIf();
+      $("enrol-form").hidden = true;
+      form.hidden = false;
+      form.scrollIntoView({ block: "start" });
+    }
+
+    function closeSurvey() {
+      const form = $("survey-form");
+      form.reset();  // the answers were plaintext: gone as soon as they are sealed or abandoned
+      $("survey-questions").textContent = "";
+      form.hidden = true;
+      $("enrol-form").hidden = false;
+      state.survey = null;
+    }
+
+    function answerProblem(question, raw) {
+      if (question.kind === "MULTIPLE") {
+        if (new Set(raw).size !== raw.length || raw.some((v) => !question.choices.includes(v))) return T.answerInvalid;
+      } else if (question.kind === "SINGLE") {
+        if (!question.choices.includes(raw)) return T.answerInvalid;
+      } else if (question.kind === "RATING") {
+        if (!["1", "2", "3", "4", "5"].includes(raw)) return T.answerInvalid;
+      } else if (question.kind === "NUMBER") {
+        const text = raw.replace(/,/g, "");
+        const number = Number(text);
+        if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) || !Number.isFinite(number) || Math.abs(number) >= 1e9) {
+          return T.enterNumber;
+        }
+      } else if (raw.length > MAX_TEXT_ANSWER) {
+        return T.answerTooLong;
+      }
+      return "";
+    }
+
+    function readSurvey(form) {
+      const answers = {};
+      for (const question of state.survey.questions) {
+        const node = form.querySelector(`fieldset[data-qid="${question.id}"]`);
+        node.classList.remove("invalid");
+        if (node.hidden) continue;
+        const raw = rawAnswer(form, question);
+        const empty = Array.isArray(raw) ? !raw.length : !raw;
+        const problem = empty ? (question.required ? T.answerRequired : "") : answerProblem(question, raw);
+        if (problem) return { error: [node, format(T.questionProblem, { n: question.position, problem })] };
+        if (!empty) answers[question.id] = raw;
+      }
+      return {
+        record: {
+          kind: "response",
+          record_uuid: crypto.randomUUID(),
+          meeting_id: state.survey.meetingId,
+          version_id: state.survey.version_id,
+          answers,
+          collected_at: new Date().toISOString(),
+        },
+      };
+    }
+
+    async function onSurveySubmit(event) {
+      event.preventDefault();
+      const form = event.target;
+      const error = $("survey-error");
+      error.hidden = true;
+      const { record, error: problem } = readSurvey(form);
+      if (!problem && encoder.encode(JSON.stringify(record)).length > MAX_RECORD_BYTES) {
+        error.textContent = T.surveyTooLong;
+        error.hidden = false;
+        return;
+      }
+      if (problem) {
+        const [node, message] = problem;
+        node.classList.add("invalid");
+        error.textContent = message;
+        error.hidden = false;
+        node.scrollIntoView({ block: "center" });
+        const input = node.querySelector("input, textarea");
+        if (input) input.focus({ preventScroll: true });
+        return;
+      }
+      const envelope = await sealRecord(record, state.device);
+      await saveRecord(state.db, {
+        uuid: record.record_uuid,
+        label: format(T.surveyLabel, { title: state.survey.meetingTitle }),
+        envelope,
+        status: "pending",
+        code: "",
+        message: "",
+        createdAt: record.collected_at,
+      });
+      closeSurvey();
+      toast(T.surveySaved);
+      await reload();
+      sync();
     }
 
     async function reload() {
@@ -541,6 +747,19 @@
     fillMeetings();
     await reload();
     $("f-union").addEventListener("change", fillMeetings);
+    $("f-meeting").addEventListener("change", showSurveyButton);
+    $("open-survey").addEventListener("click", openSurvey);
+    $("close-survey").addEventListener("click", closeSurvey);
+    $("survey-form").addEventListener("change", (event) => {
+      // An answer changed: the earlier complaint may no longer hold; the next save checks again.
+      const node = event.target.closest("fieldset.question");
+      if (node && node.classList.contains("invalid")) {
+        node.classList.remove("invalid");
+        $("survey-error").hidden = true;
+      }
+      applyShowIf();
+    });
+    $("survey-form").addEventListener("submit", (event) => { onSurveySubmit(event).catch(reportError); });
     $("enrol-form").addEventListener("submit", (event) => { onSubmit(event).catch(reportError); });
     $("send-now").addEventListener("click", () => { sync().catch(reportError); });
     $("clear-done").addEventListener("click", () => { clearDone().catch(reportError); });

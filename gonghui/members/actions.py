@@ -144,18 +144,22 @@ class EnrolmentOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+# Computed once: `TextChoices.values` builds a new list on every access, and this runs for every roster
+# row and every phone record.
+_CHOICE_VALUES: tuple[tuple[str, frozenset[str]], ...] = (
+    ("education", frozenset(Education.values)),
+    ("political_status", frozenset(PoliticalStatus.values)),
+    ("hukou_type", frozenset(HukouType.values)),
+    ("employment_status", frozenset(EmploymentStatus.values)),
+)
+
+
 def _clean_form(data: EnrolmentData) -> EnrolmentData:
     data.name = " ".join(data.name.split())
     if not data.name or len(data.name) > 50:
         raise InvalidInput(_("Enter the name as on the ID card (at most 50 characters)."), field="name")
     data.phone = normalise_phone(data.phone, field="phone") if data.phone.strip() else ""
-    choices = {
-        "education": Education.values,
-        "political_status": PoliticalStatus.values,
-        "hukou_type": HukouType.values,
-        "employment_status": EmploymentStatus.values,
-    }
-    for name, allowed in choices.items():
+    for name, allowed in _CHOICE_VALUES:
         value = getattr(data, name)
         if value and value not in allowed:
             raise InvalidInput(_("Choose one of the listed options."), field=name)

@@ -192,8 +192,8 @@ def _membership_fields(data: EnrolmentData) -> dict[str, Any]:
     }
 
 
-def _membership_fields_names() -> list[str]:
-    return list(_membership_fields(EnrolmentData(name="", resident_id="")))
+# What a merge may fill on a waiting application: the keys of _membership_fields, and its warnings.
+MERGE_UPDATE_FIELDS = ["warnings", "employer", "employer_name", "employment_status", "worksite", "meeting"]
 
 
 @dataclass
@@ -573,7 +573,7 @@ class _EnrolmentBatch:
                 person.save(update_fields=[*sorted(changed), "updated_at"])
             Membership.objects.bulk_create(self.new_memberships)
             for membership in self.changed_memberships.values():
-                membership.save(update_fields=["warnings", *_membership_fields_names()])
+                membership.save(update_fields=MERGE_UPDATE_FIELDS)
             Consent.objects.bulk_create(self.consents)
             EnrolmentReceipt.objects.bulk_create(self.new_receipts)
             Transfer.objects.bulk_create(self.transfers)

@@ -15,6 +15,7 @@ import csv
 import datetime
 import re
 import zipfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -338,12 +339,14 @@ def open_roster(path: Path, name: str) -> RosterFile:
     )
 
 
-class _Reader:
-    def check(self) -> int:  # pragma: no cover - interface
-        raise NotImplementedError
+class _Reader(ABC):
+    @abstractmethod
+    def check(self) -> int:
+        """Refuse a hostile or broken file before any row is used; return the estimated row count."""
 
-    def iter_rows(self) -> Iterator[tuple[int, list[str]]]:  # pragma: no cover - interface
-        raise NotImplementedError
+    @abstractmethod
+    def iter_rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(row number, cells as text) for each non-empty row."""
 
 
 def _nonempty(number: int, cells: list[str]) -> tuple[int, list[str]] | None:

@@ -83,3 +83,23 @@ def test_it_masks_ids_and_phones():
 def test_it_refuses_lookups_that_cannot_work_on_ciphertext(db):
     with pytest.raises(TypeError):
         User.objects.filter(phone="13812345678").exists()
+
+
+def test_it_seals_many_values_each_with_its_own_nonce():
+    values = ["13812345678", "13812345678", "110112199001011236", ""]
+    tokens = pii.encrypt_many(values, aad="phone")
+    assert [pii.decrypt(t, aad="phone") for t in tokens] == values
+    # The same value twice never gives the same ciphertext: every nonce is fresh.
+    nonces = {base64.b64decode(t.partition("$")[2])[: pii.NONCE_BYTES] for t in tokens}
+    assert len(nonces) == len(values)
+    assert pii.encrypt_many([], aad="phone") == []
+
+
+def test_its_blind_index_is_the_keyed_hmac_of_purpose_and_value(settings):
+    import hashlib
+    import hmac
+
+    key = base64.b64decode(settings.GONGHUI_BLIND_INDEX_KEY)
+    expected = hmac.new(key, b"phone\x0013812345678", hashlib.sha256).hexdigest()
+    assert blind_index("13812345678", purpose="phone") == expected
+    assert blind_index("13812345678", purpose="resident_id") != expected

@@ -15,8 +15,12 @@ class InvalidPhone(InvalidInput):
     default_message = _("The mobile number must be 11 digits starting with 13–19, e.g. 13812345678.")
 
 
+_PHONE_NOISE = re.compile(r"[\s\-()]")
+
+
 def normalise_phone(raw: str, *, field: str = "phone") -> str:
-    digits = re.sub(r"[\s\-()]", "", to_half_width(raw))
+    # Plain ASCII digits (nearly every value) need no clean-up.
+    digits = raw if raw.isdigit() and raw.isascii() else _PHONE_NOISE.sub("", to_half_width(raw))
     if digits.startswith("+86"):
         digits = digits[3:]
     elif digits.startswith("0086"):

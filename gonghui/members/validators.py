@@ -81,8 +81,14 @@ def _area_known(area: str, year: int) -> bool:
     return True
 
 
+_ID_NOISE = re.compile(r"[\s\-]")
+
+
 def normalise_resident_id(raw: str) -> str:
-    return re.sub(r"[\s\-]", "", to_half_width(str(raw))).upper()
+    text = str(raw)
+    if text.isalnum() and text.isascii():  # nearly every value: nothing to strip or widen
+        return text.upper()
+    return _ID_NOISE.sub("", to_half_width(text)).upper()
 
 
 def check_resident_id(raw: str, *, today: datetime.date | None = None) -> CheckedResidentId:

@@ -32,7 +32,12 @@ class EncryptedTextField(models.TextField):
 
 
 class BlindIndexField(models.CharField):
-    """HMAC-SHA256 of another field's value, computed on every save (also in bulk_create)."""
+    """HMAC-SHA256 of another field's value, computed on every save (also in bulk_create).
+
+    Indexed by default. On PostgreSQL db_index/unique on a varchar also build a second, pattern-ops index
+    for LIKE, which an exact-match hash never uses; a table written in bulk (members.Person) passes
+    db_index=False and declares a plain Index or UniqueConstraint in its Meta instead.
+    """
 
     def __init__(self, *args: Any, source: str = "", purpose: str = "", **kwargs: Any):
         self.source = source

@@ -56,9 +56,10 @@ class Person(models.Model):
     ethnicity = models.CharField(_("ethnic group"), max_length=20, blank=True)
     birth_date = models.DateField(_("birth date"))
     resident_id = EncryptedTextField(_("resident ID number"))
-    resident_id_index = BlindIndexField(source="resident_id", purpose="resident_id", unique=True)
+    # Indexed in Meta: see BlindIndexField.
+    resident_id_index = BlindIndexField(source="resident_id", purpose="resident_id", db_index=False)
     phone = EncryptedTextField(_("mobile phone"), null=True, blank=True)
-    phone_index = BlindIndexField(source="phone", purpose="phone")
+    phone_index = BlindIndexField(source="phone", purpose="phone", db_index=False)
     education = models.CharField(_("education"), max_length=20, choices=Education.choices, blank=True)
     political_status = models.CharField(
         _("political status"), max_length=20, choices=PoliticalStatus.choices, blank=True
@@ -69,6 +70,18 @@ class Person(models.Model):
     is_migrant_worker = models.BooleanField(_("migrant worker"), default=False)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["resident_id_index"], name="person_one_per_resident_id")
+        ]
+        indexes = [
+            models.Index(
+                fields=["phone_index"],
+                name="person_phone_index",
+                condition=models.Q(phone_index__isnull=False),
+            )
+        ]
 
     def __str__(self) -> str:
         # Never the ID or phone: __str__ reaches logs and the audit table.
@@ -86,11 +99,19 @@ class Membership(models.Model):
         ENDED = "ENDED", _("Ended")
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="memberships")
-    union = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="memberships")
+    # Indexed by Meta's (union, status).
+    union = models.ForeignKey(
+        "orgs.OrgUnit", on_delete=models.PROTECT, related_name="memberships", db_index=False
+    )
     status = models.CharField(max_length=20, choices=Status.choices)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     employer = models.ForeignKey(
-        "enterprises.Enterprise", null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+        "enterprises.Enterprise",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        db_index=False,
     )
     employer_name = models.CharField(_("employer"), max_length=200, blank=True)
     employment_status = models.CharField(
@@ -100,7 +121,12 @@ class Membership(models.Model):
         default=EmploymentStatus.EMPLOYED,
     )
     worksite = models.ForeignKey(
-        "enterprises.Worksite", null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+        "enterprises.Worksite",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        db_index=False,
     )
     applied_at = models.DateTimeField()
     joined_date = models.DateField(_("joined on"), null=True, blank=True)
@@ -108,7 +134,7 @@ class Membership(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     # The client's id for the record (a collector phone's UUID): the same record sent twice is stored once.
-    client_uuid = models.UUIDField(null=True, blank=True, unique=True)
+    client_uuid = models.UUIDField(null=True, blank=True)
     # Codes of what a reviewer should look at: area code unknown, phone shared with another ID, merged fields.
     warnings = models.JSONField(default=list, blank=True)
     reviewed_by = models.ForeignKey(
@@ -119,7 +145,12 @@ class Membership(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     # The 沟通会 where the person applied, so a meeting's funnel counts what it yielded.
     meeting = models.ForeignKey(
-        "meetings.Meeting", null=True, blank=True, on_delete=models.SET_NULL, related_name="memberships"
+        "meetings.Meeting",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="memberships",
+        db_index=False,
     )
 
     class Meta:
@@ -136,8 +167,23 @@ class Membership(models.Model):
                 condition=models.Q(status="PENDING"),
                 name="membership_one_pending_per_person",
             ),
+            models.UniqueConstraint(
+                fields=["client_uuid"],
+                condition=models.Q(client_uuid__isnull=False),
+                name="membership_one_per_client_uuid",
+            ),
         ]
-        indexes = [models.Index(fields=["union", "status"])]
+        # Optional links are indexed only where set: a roster import writes memberships without them
+        # by the hundred thousand, and every index is written for every row (NULLs included).
+        indexes = [
+            models.Index(fields=["union", "status"]),
+            *(
+                models.Index(
+                    fields=[name], name=f"membership_{name}", condition=models.Q(**{f"{name}__isnull": False})
+                )
+                for name in ("employer", "worksite", "meeting")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person} @ {self.union.code} {self.status}"
@@ -308,7 +354,8 @@ class ImportProblem(models.Model):
         WARNING = "WARNING", _("Warning")
         DUPLICATE = "DUPLICATE", _("Duplicate")
 
-    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems")
+    # Indexed by Meta's (job, row).
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="problems", db_index=False)
     row = models.PositiveIntegerField()
     column = models.CharField(max_length=50, blank=True)
     code = models.CharField(max_length=50)

@@ -174,7 +174,11 @@ def reset_db() -> None:
 
 
 def maxrss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident memory of this step's process, or of the reading process it forked for a big file
+    (the larger of the two: each is a whole process's peak)."""
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, children) / 1024
 
 
 def step_import(path: Path) -> dict[str, object]:

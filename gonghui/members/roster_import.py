@@ -7,22 +7,34 @@ Memory stays bounded: rows stream from the file a chunk at a time; what is kept 
 """
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 from django.core.files.base import File
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from gonghui.core.db import commit_without_waiting_for_disk
 from gonghui.core.errors import DomainError
+from gonghui.core.forked import can_fork, iterate_in_child
 from gonghui.members.actions import do_import_roster_rows
 from gonghui.members.models import ImportJob, ImportProblem
 from gonghui.members.roster import RosterEmpty, RosterFile, column_letters, open_roster
-from gonghui.members.roster_rows import ChunkPlan, Problem, RowParser, plan_chunk
+from gonghui.members.roster_rows import (
+    ChunkPlan,
+    ParsedItem,
+    Problem,
+    RowParser,
+    pack_chunk,
+    plan_chunk,
+    unpack_chunk,
+)
 
 CHUNK_ROWS = 2000
+PARALLEL_FROM_ROWS = 10_000
 UNKNOWN_COLUMN = "unknown_column"
 
 
@@ -70,17 +82,9 @@ def run_roster_import(job: ImportJob, *, commit: bool, today: datetime.date | No
     ImportProblem.objects.bulk_create([_problem(job, p) for p in header_problems])
     parser = RowParser(roster.header, confirm_area_warnings=job.confirm_area_warnings, today=today)
     seen: set[int] = set()
-    batch: list[Any] = []
     any_rows = False
     try:
-        for number, cells in roster.rows():
-            parsed, problems = parser.parse(number, cells)
-            batch.append((parsed, problems, number))
-            if len(batch) >= CHUNK_ROWS:
-                _apply(job, batch, seen, commit)
-                batch = []
-                any_rows = True
-        if batch:
+        for batch in _chunks(roster, parser):
             _apply(job, batch, seen, commit)
             any_rows = True
     except DomainError as error:
@@ -91,13 +95,35 @@ def run_roster_import(job: ImportJob, *, commit: bool, today: datetime.date | No
     return _finish(job, ImportJob.Status.DONE if commit else ImportJob.Status.CHECKED, committed=commit)
 
 
+def _chunks(roster: RosterFile, parser: RowParser) -> Iterator[list[ParsedItem]]:
+    """The file's rows, parsed and checked, a chunk at a time. A big file is read and checked in a forked
+    process while this one plans and writes the chunks before (reading and checking are two thirds of
+    the work and need no database); a small one here, where forking would cost more than it saves."""
+    if roster.rows_estimate >= PARALLEL_FROM_ROWS and can_fork():
+        return iterate_in_child(lambda: _parsed_chunks(roster, parser), pack=pack_chunk, unpack=unpack_chunk)
+    return _parsed_chunks(roster, parser)
+
+
+def _parsed_chunks(roster: RosterFile, parser: RowParser) -> Iterator[list[ParsedItem]]:
+    batch: list[ParsedItem] = []
+    for number, cells in roster.rows():
+        parsed, problems = parser.parse(number, cells)
+        batch.append((parsed, problems, number))
+        if len(batch) >= CHUNK_ROWS:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _apply(job: ImportJob, batch: list[Any], seen: set[int], commit: bool) -> ChunkPlan:
     owner = job.owner
     if not commit:
         plan = plan_chunk(acting_user=owner, union=job.union, rows=batch, seen=seen)
-        ImportProblem.objects.bulk_create([_problem(job, p) for p in plan.problems], batch_size=5000)
-        counts = plan.counts()
-        _add_counts(job, counts)
+        with transaction.atomic():
+            commit_without_waiting_for_disk()  # the job's last commit (_finish) flushes these
+            ImportProblem.objects.bulk_create([_problem(job, p) for p in plan.problems], batch_size=5000)
+            _add_counts(job, plan.counts())
         return plan
     for attempt in range(3):
         before = set(seen)

@@ -11,12 +11,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
 from gonghui.accounts.scope import rank_at
+from gonghui.core.db import look_up_by_index
 from gonghui.core.errors import DomainError
 from gonghui.core.pii import blind_index
 from gonghui.core.text import to_half_width
@@ -121,6 +122,7 @@ for _choices in (Education, PoliticalStatus, HukouType, EmploymentStatus):
             }[_choices]
         ][_value.lower()] = _value
 _SPACES = re.compile(r"\s+")
+MEMO_SIZE = 10_000
 _CJK_GAP = re.compile(r"(?<=[\u3400-\u9fff])\s+(?=[\u3400-\u9fff])")
 
 
@@ -146,6 +148,79 @@ class ParsedRow:
     warnings: list[str] = field(default_factory=list)
 
 
+# What RowParser.parse gives for one row: (the row or None, its problems, its row number).
+ParsedItem = tuple[ParsedRow | None, list[Problem], int]
+# The EnrolmentData fields a roster row can fill (employer, worksite and meeting are never read from one).
+_ROW_DATA_FIELDS = (
+    "name",
+    "resident_id",
+    "phone",
+    "ethnicity",
+    "education",
+    "political_status",
+    "hukou_type",
+    "is_migrant_worker",
+    "employer_name",
+    "employment_status",
+)
+
+
+def pack_chunk(chunk: list[ParsedItem]) -> list[tuple[Any, ...]]:
+    """A parsed chunk as plain tuples, for the pipe from the reading process (see core.forked): pickling
+    the dataclasses would cost the writing process more than building them again."""
+    packed: list[tuple[Any, ...]] = []
+    for parsed, problems, number in chunk:
+        flat_problems = [(p.row, p.column, p.code, p.message, str(p.severity)) for p in problems]
+        if parsed is None:
+            packed.append((number, flat_problems, None))
+            continue
+        data = parsed.data
+        packed.append(
+            (
+                number,
+                flat_problems,
+                (
+                    tuple(
+                        str(getattr(data, name)) if name != "is_migrant_worker" else data.is_migrant_worker
+                        for name in _ROW_DATA_FIELDS
+                    ),
+                    parsed.number,
+                    parsed.birth_date.toordinal(),
+                    parsed.gender,
+                    parsed.id_index,
+                    parsed.phone_index,
+                    parsed.joined_date.toordinal() if parsed.joined_date else None,
+                    parsed.warnings,
+                ),
+            )
+        )
+    return packed
+
+
+def unpack_chunk(packed: list[tuple[Any, ...]]) -> list[ParsedItem]:
+    from_ordinal = datetime.date.fromordinal
+    chunk: list[ParsedItem] = []
+    for number, flat_problems, flat in packed:
+        problems = [Problem(*p) for p in flat_problems]
+        if flat is None:
+            chunk.append((None, problems, number))
+            continue
+        values, resident_id, birth, gender, id_index, phone_index, joined, warnings = flat
+        parsed = ParsedRow(
+            row=number,
+            data=EnrolmentData(**dict(zip(_ROW_DATA_FIELDS, values, strict=True))),
+            number=resident_id,
+            birth_date=from_ordinal(birth),
+            gender=gender,
+            id_index=id_index,
+            phone_index=phone_index,
+            joined_date=from_ordinal(joined) if joined is not None else None,
+            warnings=warnings,
+        )
+        chunk.append((parsed, problems, number))
+    return chunk
+
+
 class RowParser:
     """Turns cells into a ParsedRow or the row's problems, for one file's header."""
 
@@ -154,6 +229,18 @@ class RowParser:
         self.confirm_area_warnings = confirm_area_warnings
         self.today = today
         self.choices: dict[tuple[str, str], tuple[str, str | None]] = {}
+        # A roster repeats the same employers, ethnic groups and dates: each distinct cell is normalised
+        # once per file. Bounded: a hostile file of distinct junk must not grow it.
+        self.memo: dict[tuple[str, str], Any] = {}
+
+    def _remember(self, kind: str, cell: str, work: Any) -> Any:
+        memo = self.memo
+        found = memo.get((kind, cell), memo)
+        if found is memo:
+            found = work(cell)
+            if len(memo) < MEMO_SIZE:
+                memo[(kind, cell)] = found
+        return found
 
     def label(self, key: str) -> str:
         return COLUMN_BY_KEY[key].header
@@ -166,7 +253,9 @@ class RowParser:
         def problem(key: str, code: str, message: str, severity: str = ImportProblem.Severity.ERROR) -> None:
             problems.append(Problem(number, self.label(key), code, message, severity))
 
-        name = _CJK_GAP.sub("", to_half_width(raw.get("name", "")).strip())
+        name = to_half_width(raw.get("name", ""))
+        if not (name.isprintable() and " " not in name):  # else no space of any kind: nothing to strip
+            name = _CJK_GAP.sub("", name.strip())
         rid = raw.get("resident_id", "")
         if not name:
             problem("name", NAME_REQUIRED, _("The name is missing."))
@@ -190,7 +279,7 @@ class RowParser:
             if found is None:
                 text = _SPACES.sub("", to_half_width(cell)).lower()
                 found = (text, _MAPS[key].get(text) if text else "")
-                if len(choices) < 10_000:  # bounded: a hostile file of distinct junk must not grow it
+                if len(choices) < MEMO_SIZE:
                     choices[(key, cell)] = found
             text, mapped = found
             if not text:
@@ -204,9 +293,14 @@ class RowParser:
             else:
                 values[key] = bool(mapped) if key == "is_migrant_worker" else mapped
         for key in ("phone", "ethnicity", "employer_name"):
-            text = to_half_width(raw.get(key, "")).strip()
-            if text:
-                values[key] = _SPACES.sub(" ", text)
+            cell = raw.get(key, "")
+            if cell:
+                if key != "phone":
+                    text = self._remember(key, cell, _free_text)
+                else:
+                    text = cell if cell.isdigit() and cell.isascii() else _free_text(cell)
+                if text:
+                    values[key] = text
         data = EnrolmentData(**values)
         try:
             data = _clean_form(data)
@@ -217,9 +311,8 @@ class RowParser:
         joined = None
         for key in ("joined_date", "birth_date"):
             text = raw.get(key, "")
-            try:
-                value = parse_date(text)
-            except ValueError:
+            value = self._remember("date", text, _date_or_error) if text else None
+            if value is ValueError:
                 problem(
                     key,
                     DATE_INVALID,
@@ -283,6 +376,17 @@ class RowParser:
         )
 
 
+def _free_text(cell: str) -> str:
+    return _SPACES.sub(" ", to_half_width(cell).strip())
+
+
+def _date_or_error(text: str) -> datetime.date | type[ValueError] | None:
+    try:
+        return parse_date(text)
+    except ValueError:
+        return ValueError
+
+
 # --- the plan for a chunk --------------------------------------------------------------------------
 
 
@@ -328,13 +432,19 @@ class ChunkPlan:
 _PERSON_COMPARE = [name for name in PERSON_FIELDS if name != "phone"]
 
 
-def _among(field_name: str, values: Collection[Any], sql_type: str) -> Q:
-    """field IN values. On PostgreSQL as one array parameter: Django writes a 2,000-key IN list as 2,000
-    placeholders, which the driver then splits and quotes one by one on every chunk's lookup."""
+def _among(model: Any, field_name: str, values: Collection[Any]) -> Q:
+    """field IN values. On PostgreSQL as `= ANY(string_to_array(one text parameter, ','))`: Django writes a
+    2,000-key IN list as 2,000 placeholders, and an array parameter is still quoted key by key on the
+    client; one comma-joined string is quoted once. Unlike `IN (SELECT unnest(...))`, ANY can be OR-ed
+    with another condition and still use each index. Keys are hex digests or integers: never a comma."""
     if connection.vendor == "postgresql":
-        # sql_type is one of this module's literals, never input; the values go as a parameter.
-        array = RawSQL(f"SELECT unnest(%s::{sql_type}[])", (list(values),))  # noqa: S611
-        return Q(**{f"{field_name}__in": array})
+        field = model._meta.get_field(field_name)
+        column = f"{model._meta.db_table}.{field.column}"
+        cast = "::bigint[]" if field.get_internal_type() in ("ForeignKey", "BigAutoField") else ""
+        joined = ",".join(map(str, values))
+        # The column and cast come from the model, never input; the keys go as one parameter.
+        condition = f"{column} = ANY(string_to_array(%s, ','){cast})"
+        return Q(RawSQL(condition, (joined,), output_field=BooleanField()))  # noqa: S611
     return Q(**{f"{field_name}__in": values})
 
 
@@ -378,37 +488,39 @@ def plan_chunk(
     if not valid:
         return plan
 
-    people = {
-        p["resident_id_index"]: p
-        for p in Person.objects.filter(
-            _among("resident_id_index", [r.id_index for r in valid], "text")
-        ).values("pk", "resident_id_index", "phone_index", *_PERSON_COMPARE)
-    }
-    memberships: dict[int, dict[str, dict[str, Any]]] = {}
-    if people:
-        for m in Membership.objects.filter(
-            _among("person_id", [p["pk"] for p in people.values()], "bigint"),
-            status__in=["ACTIVE", "PENDING"],
-        ).values("pk", "person_id", "union_id", "status", "union__path", "warnings", "employer_name"):
-            memberships.setdefault(m["person_id"], {})[m["status"]] = dict(m)
+    # One query finds the rows' people and the owners of their phones (a phone registered to someone else
+    # is a warning): each side by its own index.
+    ids = {r.id_index for r in valid}
     phones = {r.phone_index for r in valid if r.phone_index}
-    shared_phones: set[str] = set()
-    if phones:
+    with transaction.atomic():
+        look_up_by_index()
+        found = Person.objects.filter(
+            _among(Person, "resident_id_index", ids) | _among(Person, "phone_index", phones)
+        ).values("pk", "resident_id_index", "phone_index", *_PERSON_COMPARE)
+        people: dict[str, dict[str, Any]] = {}
         owners: dict[str, set[str]] = {}
-        for phone_index, id_index in Person.objects.filter(_among("phone_index", phones, "text")).values_list(
-            "phone_index", "resident_id_index"
-        ):
-            owners.setdefault(phone_index, set()).add(id_index)
-        shared_phones = {
-            r.phone_index for r in valid if r.phone_index and owners.get(r.phone_index, set()) - {r.id_index}
-        }
+        for p in found:
+            if p["resident_id_index"] in ids:
+                people[p["resident_id_index"]] = p
+            if p["phone_index"] in phones:
+                owners.setdefault(p["phone_index"], set()).add(p["resident_id_index"])
+        memberships: dict[int, dict[str, dict[str, Any]]] = {}
+        if people:
+            for m in Membership.objects.filter(
+                _among(Membership, "person", [p["pk"] for p in people.values()]),
+                status__in=["ACTIVE", "PENDING"],
+            ).values("pk", "person_id", "union_id", "status", "union__path", "warnings", "employer_name"):
+                memberships.setdefault(m["person_id"], {})[m["status"]] = dict(m)
     pending_ranks: dict[str, int] = {}
 
     for parsed in valid:
-        if parsed.phone_index in shared_phones:
+        if parsed.phone_index and owners.get(parsed.phone_index, set()) - {parsed.id_index}:
             parsed.warnings.append(WARNING_PHONE_SHARED)
         stored = people.get(parsed.id_index)
         if stored is None:
+            if parsed.phone_index:
+                # A later row of this chunk with the same phone is warned as enrolling one by one would.
+                owners.setdefault(parsed.phone_index, set()).add(parsed.id_index)
             plan.new_people.append(parsed)
             plan.accepted += 1
             _note_warnings(plan, parsed)

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from python_calamine import CalamineWorkbook
 
 from gonghui.core.models import AuditEvent
+from gonghui.core.pii import blind_index
 from gonghui.members.actions import EnrolmentData, do_enrol_member, do_request_roster_commit, do_upload_roster
 from gonghui.members.models import Channel, ImportJob, ImportProblem, Membership, Person, Transfer
 from gonghui.members.roster_import import build_report, run_roster_import
@@ -284,3 +285,55 @@ def test_it_merges_into_a_waiting_application_filling_only_blanks(personas, tmp_
     assert (job.accepted, job.updated) == (0, 1)
     assert waiting.status == "PENDING" and waiting.employer_name == "三标段项目部"
     assert Membership.objects.count() == 1 and waiting.consents.count() == 2
+
+
+def test_it_warns_when_two_new_people_of_one_file_share_a_phone(personas, tmp_path):
+    # A family phone on two rows: enrolling them one by one warns on the second; so does the import.
+    path = write_simple_xlsx(
+        tmp_path / "family.xlsx",
+        [
+            ["张三", GOOD[0], "13812345678"],
+            ["张四", GOOD[1], "13812345678"],
+            ["李五", GOOD[2], "13912345678"],
+        ],
+    )
+    job = check_and_commit(personas, path)
+    assert (job.accepted, job.warnings) == (3, 1)
+    assert codes_by_row(job) == {3: ["phone_shared"]}
+    warned = Membership.objects.get(person__resident_id_index=blind_index(GOOD[1], purpose="resident_id"))
+    assert warned.warnings == ["phone_shared"]
+
+
+def test_the_database_keeps_one_person_per_resident_id(personas):
+    from django.db import IntegrityError, transaction
+    from django.utils import timezone
+
+    now = timezone.now()
+    fields = {"name": "张三", "gender": "M", "birth_date": "1999-01-01", "created_at": now, "updated_at": now}
+    Person.objects.create(resident_id=GOOD[0], **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Person.objects.create(resident_id=GOOD[0], **fields)
+
+
+def test_a_big_file_is_read_in_a_second_process_with_the_same_result(personas, tmp_path, monkeypatch):
+    from gonghui.members import roster_import
+
+    forks = []
+    real = roster_import.iterate_in_child
+
+    def counting(*args, **kwargs):  # type: ignore[no-untyped-def]
+        forks.append(1)
+        return real(*args, **kwargs)
+
+    # Every file counts as big, in chunks of three rows: the rows cross the pipe in several chunks.
+    monkeypatch.setattr(roster_import, "PARALLEL_FROM_ROWS", 1)
+    monkeypatch.setattr(roster_import, "CHUNK_ROWS", 3)
+    monkeypatch.setattr(roster_import, "iterate_in_child", counting)
+    job = check_and_commit(personas, write_messy_xlsx(tmp_path / "messy.xlsx"))
+    assert len(forks) == 2  # the dry run and the commit
+    assert job.status == "DONE"
+    assert counts(job) == MESSY_COUNTS
+    assert codes_by_row(job) == MESSY_ROW_CODES
+    wang = Person.objects.get(resident_id_index=_index(GOOD[1]))
+    assert wang.name == "王小二" and wang.phone == "13812340002" and wang.hukou_type == "AGRICULTURAL"
+    assert Membership.objects.filter(union=personas.unit("BJ-TZ-LY-SB3"), status="ACTIVE").count() == 6

@@ -130,15 +130,28 @@ class Membership(models.Model):
     )
     applied_at = models.DateTimeField()
     joined_date = models.DateField(_("joined on"), null=True, blank=True)
+    # Not indexed, nor reviewed_by: nothing looks memberships up by who collected or reviewed them, and
+    # a roster import writes every index for every row. (Deleting a user, which PROTECT refuses while
+    # they are referenced, scans the table instead.)
     collected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     # The client's id for the record (a collector phone's UUID): the same record sent twice is stored once.
     client_uuid = models.UUIDField(null=True, blank=True)
     # Codes of what a reviewer should look at: area code unknown, phone shared with another ID, merged fields.
     warnings = models.JSONField(default=list, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
     rejection_reason = models.CharField(max_length=200, blank=True)
@@ -212,8 +225,14 @@ class Consent(models.Model):
     policy_version = models.CharField(max_length=20)
     consented_at = models.DateTimeField()
     channel = models.CharField(max_length=20, choices=Channel.choices)
+    # Not indexed, as on Membership.
     collected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
 
     def __str__(self) -> str:

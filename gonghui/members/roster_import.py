@@ -126,14 +126,13 @@ def _apply(job: ImportJob, batch: list[Any], seen: set[int], commit: bool) -> Ch
             _add_counts(job, plan.counts())
         return plan
     for attempt in range(3):
-        before = set(seen)
         plan = plan_chunk(acting_user=owner, union=job.union, rows=batch, seen=seen)
         try:
             do_import_roster_rows(acting_user=owner, job=job, plan=plan)
         except IntegrityError:
-            # Someone enrolled one of these people while the chunk was planned: plan it again.
-            seen.clear()
-            seen.update(before)
+            # Someone enrolled one of these people while the chunk was planned: plan it again, with
+            # the keys this chunk added taken back (not a copy of the whole set: a million keys).
+            seen.difference_update(plan.seen_keys)
             if attempt == 2:
                 raise
             continue

@@ -151,18 +151,7 @@ class ParsedRow:
 # What RowParser.parse gives for one row: (the row or None, its problems, its row number).
 ParsedItem = tuple[ParsedRow | None, list[Problem], int]
 # The EnrolmentData fields a roster row can fill (employer, worksite and meeting are never read from one).
-_ROW_DATA_FIELDS = (
-    "name",
-    "resident_id",
-    "phone",
-    "ethnicity",
-    "education",
-    "political_status",
-    "hukou_type",
-    "is_migrant_worker",
-    "employer_name",
-    "employment_status",
-)
+_ROW_DATA_FIELDS = ("resident_id", *PERSON_FIELDS, "employer_name", "employment_status")
 
 
 def pack_chunk(chunk: list[ParsedItem]) -> list[tuple[Any, ...]]:
@@ -414,6 +403,7 @@ class ChunkPlan:
     transfers: int = 0
     rejected: int = 0
     warned_rows: set[int] = field(default_factory=set)
+    seen_keys: list[int] = field(default_factory=list)  # what this chunk added to the file's `seen`
     first_row: int = 0
     last_row: int = 0
 
@@ -484,6 +474,7 @@ def plan_chunk(
             )
             continue
         seen.add(key)
+        plan.seen_keys.append(key)
         valid.append(parsed)
     if not valid:
         return plan

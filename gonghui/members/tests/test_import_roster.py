@@ -337,3 +337,48 @@ def test_a_big_file_is_read_in_a_second_process_with_the_same_result(personas, t
     wang = Person.objects.get(resident_id_index=_index(GOOD[1]))
     assert wang.name == "王小二" and wang.phone == "13812340002" and wang.hukou_type == "AGRICULTURAL"
     assert Membership.objects.filter(union=personas.unit("BJ-TZ-LY-SB3"), status="ACTIVE").count() == 6
+
+
+def test_a_chunk_that_lost_a_race_is_planned_again_from_the_same_state(personas, tmp_path, monkeypatch):
+    from django.db import IntegrityError
+
+    from gonghui.members import roster_import
+
+    real = roster_import.do_import_roster_rows
+    calls = []
+
+    def racing(**kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:  # as if another enrolment took one of these people meanwhile
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(**kwargs)
+
+    monkeypatch.setattr(roster_import, "do_import_roster_rows", racing)
+    job = check_and_commit(personas, write_messy_xlsx(tmp_path / "messy.xlsx"))
+    # Planned twice, written once: the rows of the failed try are not taken as repeats of themselves.
+    assert len(calls) == 2
+    assert counts(job) == MESSY_COUNTS
+
+
+def test_it_keeps_backslashes_and_odd_characters_exactly(personas, tmp_path):
+    # On PostgreSQL the rows go in as COPY text, where a backslash or a tab would otherwise mean something.
+    path = write_simple_xlsx(
+        tmp_path / "odd.xlsx",
+        [["张三", GOOD[0], "13812345678", r"北京\城建\N集团", "汉族"]],
+        header=["姓名", "公民身份号码", "手机号码", "工作单位", "民族"],
+    )
+    job = check_and_commit(personas, path)
+    assert job.accepted == 1
+    membership = Membership.objects.get(person__resident_id_index=_index(GOOD[0]))
+    assert membership.employer_name == r"北京\城建\N集团"
+    assert membership.person.ethnicity == "汉族" and membership.person.phone == "13812345678"
+
+
+def test_copy_text_fields_escape_what_copy_would_read_as_syntax():
+    import datetime
+
+    from gonghui.members.actions import _copy_texts
+
+    assert _copy_texts(["a\\b", "c\td", "e\nf", "plain"]) == ["a\\\\b", "c\\td", "e\\nf", "plain"]
+    assert _copy_texts([None, True, False, 7, "x"]) == ["\\N", "t", "f", "7", "x"]
+    assert _copy_texts([datetime.date(2018, 5, 29)]) == ["2018-05-29"]

@@ -8,6 +8,7 @@ multiprocessing), so nothing it inherited (database connections) is closed or fl
 """
 
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
@@ -46,7 +47,7 @@ def iterate_in_child[T](
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     process = context.Process(
-        target=_produce, args=(produce, pack, sender), name="gonghui-reader", daemon=True
+        target=_produce, args=(produce, pack, sender, receiver), name="gonghui-reader", daemon=True
     )
     process.start()
     sender.close()
@@ -71,10 +72,22 @@ def iterate_in_child[T](
         receiver.close()
         if process.is_alive():
             process.terminate()
+            process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
         process.join()
 
 
-def _produce(produce: Callable[[], Iterator[Any]], pack: Callable[[Any], Any], sender: Connection) -> None:
+def _produce(
+    produce: Callable[[], Iterator[Any]], pack: Callable[[Any], Any], sender: Connection, receiver: Connection
+) -> None:
+    # The child inherits the worker's signal handlers (db_worker's SIGTERM only asks the loop to stop
+    # after the task): a child stopped early must die of SIGTERM, not wait blocked on a full pipe.
+    for name in ("SIGTERM", "SIGINT", "SIGQUIT"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    # Its copy of the reading end would keep the pipe open after the parent closed its own.
+    receiver.close()
     try:
         for item in produce():
             sender.send(("item", pack(item)))

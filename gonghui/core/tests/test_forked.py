@@ -56,3 +56,21 @@ def test_it_stops_the_child_when_the_consumer_leaves_early():
     for item in iterate_in_child(produce, pack=same, unpack=same):
         if item == 3:
             break
+
+
+def test_it_stops_a_child_blocked_on_a_full_pipe_even_under_a_polite_sigterm_handler():
+    # db_worker's SIGTERM handler only asks its loop to stop; the child inherits it. Big items fill the
+    # pipe, so the child is blocked sending when the consumer leaves.
+    import signal
+
+    def produce():  # type: ignore[no-untyped-def]
+        while True:
+            yield "x" * (1 << 20)
+
+    previous = signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        for n, _item in enumerate(iterate_in_child(produce, pack=same, unpack=same)):
+            if n == 2:
+                break
+    finally:
+        signal.signal(signal.SIGTERM, previous)

@@ -229,6 +229,13 @@ def _detail_context(request: HttpRequest, meeting: Meeting, **extra: Any) -> dic
     return context
 
 
+def _detail_with_invalid(request: HttpRequest, meeting: Meeting, **form: Any) -> HttpResponse:
+    """The meeting page again, with the refused form (one of _detail_context's form slots) showing why."""
+    return render(
+        request, "meetings/meeting_detail.html", _detail_context(request, meeting, **form), status=400
+    )
+
+
 @staff_required
 def meeting_detail(request: HttpRequest, meeting_id: int) -> HttpResponse:
     meeting = access_meeting(request.user, meeting_id)
@@ -270,12 +277,7 @@ def meeting_close(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             messages.success(request, gettext("The meeting was closed with its outcomes."))
             return redirect("meetings:detail", meeting_id=meeting.pk)
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        _detail_context(request, meeting, close_form=form),
-        status=400,
-    )
+    return _detail_with_invalid(request, meeting, close_form=form)
 
 
 @staff_required
@@ -306,12 +308,7 @@ def meeting_check_in(request: HttpRequest, meeting_id: int) -> HttpResponse:
         else:
             messages.success(request, gettext("Checked in. %(n)d so far.") % {"n": outcome.total})
             return redirect("meetings:detail", meeting_id=meeting.pk)
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        _detail_context(request, meeting, check_in_form=form),
-        status=400,
-    )
+    return _detail_with_invalid(request, meeting, check_in_form=form)
 
 
 @staff_required
@@ -355,9 +352,7 @@ def meeting_join_link(request: HttpRequest, meeting_id: int) -> HttpResponse:
             apply_error(form, error)
         else:
             return redirect("meetings:poster", meeting_id=meeting.pk)
-    return render(
-        request, "meetings/meeting_detail.html", _detail_context(request, meeting, join_form=form), status=400
-    )
+    return _detail_with_invalid(request, meeting, join_form=form)
 
 
 @staff_required
@@ -381,12 +376,7 @@ def meeting_intent_letter(request: HttpRequest, meeting_id: int) -> HttpResponse
         else:
             messages.success(request, gettext("The letter of intent was recorded."))
             return redirect("meetings:detail", meeting_id=meeting.pk)
-    return render(
-        request,
-        "meetings/meeting_detail.html",
-        _detail_context(request, meeting, letter_form=form),
-        status=400,
-    )
+    return _detail_with_invalid(request, meeting, letter_form=form)
 
 
 @staff_required

@@ -46,18 +46,30 @@ def list_meetings(
     status: str | None = None,
     unit: OrgUnit | None = None,
 ) -> QuerySet[Meeting]:
-    meetings = meetings_in_scope(acting_user).select_related("organiser", "enterprise", "worksite")
+    meetings = _narrowed(meetings_in_scope(acting_user), unit=unit, start=start, end=end, kind=kind)
+    if status:
+        meetings = meetings.filter(status=status)
+    return meetings.select_related("organiser", "enterprise", "worksite").order_by("starts_at", "pk")
+
+
+def _narrowed(
+    meetings: QuerySet[Meeting],
+    *,
+    unit: OrgUnit | None,
+    start: datetime.datetime | None,
+    end: datetime.datetime | None,
+    kind: str | None,
+) -> QuerySet[Meeting]:
+    """Meetings organised under `unit`, starting in [start, end), of one kind — each only if given."""
+    if unit is not None:
+        meetings = meetings.filter(organiser__path__startswith=unit.path)
     if start is not None:
         meetings = meetings.filter(starts_at__gte=start)
     if end is not None:
         meetings = meetings.filter(starts_at__lt=end)
     if kind:
         meetings = meetings.filter(kind=kind)
-    if status:
-        meetings = meetings.filter(status=status)
-    if unit is not None:
-        meetings = meetings.filter(organiser__path__startswith=unit.path)
-    return meetings.order_by("starts_at", "pk")
+    return meetings
 
 
 def list_overdue_meetings(*, acting_user: Any, now: datetime.datetime | None = None) -> QuerySet[Meeting]:
@@ -213,16 +225,7 @@ def area_funnel(
 ) -> Funnel:
     """Over the meetings in the user's scope, under `unit` (already access-checked), starting in
     [start, end)."""
-    meetings = meetings_in_scope(acting_user)
-    if unit is not None:
-        meetings = meetings.filter(organiser__path__startswith=unit.path)
-    if start is not None:
-        meetings = meetings.filter(starts_at__gte=start)
-    if end is not None:
-        meetings = meetings.filter(starts_at__lt=end)
-    if kind:
-        meetings = meetings.filter(kind=kind)
-    return funnel_of(meetings)
+    return funnel_of(_narrowed(meetings_in_scope(acting_user), unit=unit, start=start, end=end, kind=kind))
 
 
 # --- questionnaires ----------------------------------------------------------------------------------

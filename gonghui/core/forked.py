@@ -25,7 +25,7 @@ SILENCE_LIMIT_SECONDS = 300
 class ChildProcessFailed(DomainError):
     code = "worker_process_failed"
     default_message = _("The file could not be read: the reading process stopped. Try again.")
-    status = 500
+    status = 503
 
 
 def can_fork() -> bool:

@@ -217,9 +217,8 @@ class RowParser:
         self.index = {key: i for i, key in header.columns.items()}
         self.confirm_area_warnings = confirm_area_warnings
         self.today = today
-        self.choices: dict[tuple[str, str], tuple[str, str | None]] = {}
-        # A roster repeats the same employers, ethnic groups and dates: each distinct cell is normalised
-        # once per file. Bounded: a hostile file of distinct junk must not grow it.
+        # A roster repeats the same options, employers, ethnic groups and dates: each distinct cell is
+        # normalised once per file. Bounded: a hostile file of distinct junk must not grow it.
         self.memo: dict[tuple[str, str], Any] = {}
 
     def _remember(self, kind: str, cell: str, work: Any) -> Any:
@@ -258,19 +257,11 @@ class RowParser:
         except DomainError as error:
             problem("resident_id", error.code, error.message)
         values: dict[str, Any] = {"name": name, "resident_id": rid}
-        choices = self.choices
         for key in ("education", "political_status", "hukou_type", "employment_status", "is_migrant_worker"):
             cell = raw.get(key, "")
             if not cell:
                 continue
-            # A roster repeats the same few options: each distinct cell is normalised once per file.
-            found = choices.get((key, cell))
-            if found is None:
-                text = _SPACES.sub("", to_half_width(cell)).lower()
-                found = (text, _MAPS[key].get(text) if text else "")
-                if len(choices) < MEMO_SIZE:
-                    choices[(key, cell)] = found
-            text, mapped = found
+            text, mapped = self._remember(key, cell, _CHOICE_READERS[key])
             if not text:
                 continue
             if mapped is None:
@@ -363,6 +354,20 @@ class RowParser:
             ),
             problems,
         )
+
+
+def _choice_reader(key: str) -> Any:
+    """(the cell as compared, the template option it names: a value, "" if blank, None if unknown)."""
+    options = _MAPS[key]
+
+    def read(cell: str) -> tuple[str, str | None]:
+        text = _SPACES.sub("", to_half_width(cell)).lower()
+        return text, options.get(text) if text else ""
+
+    return read
+
+
+_CHOICE_READERS = {key: _choice_reader(key) for key in _MAPS}
 
 
 def _free_text(cell: str) -> str:

@@ -1,6 +1,6 @@
 import pytest
 
-from gonghui.core.testing import Personas, make_personas
+from gonghui.demo.personas import Personas, make_personas
 
 
 @pytest.fixture

@@ -227,15 +227,16 @@ def setup(args: argparse.Namespace) -> dict[str, Any]:
     from stdnum.cn import ric
 
     from gonghui.accounts.actions import do_create_staff
-    from gonghui.accounts.models import Role, User
+    from gonghui.accounts.models import User
     from gonghui.cards import actions
     from gonghui.cards.models import BankBranch, CardStock
     from gonghui.cards.numbers import sequential_card_numbers
-    from gonghui.core.demo import load_demo_story
+    from gonghui.demo.story import load_demo_story
     from gonghui.members.actions import EnrolmentData, do_enrol_member
     from gonghui.members.models import Channel
     from gonghui.orgs.actions import do_load_regions
     from gonghui.orgs.management.commands.load_regions import read_region_data
+    from gonghui.orgs.models import Role
 
     do_load_regions(acting_user=None, data=read_region_data())
     story = load_demo_story(with_members=False)

@@ -150,7 +150,7 @@ def setup_database(devices: int) -> Fixture:
     from gonghui.accounts.models import User
     from gonghui.collect.actions import do_pair_device, do_register_device
     from gonghui.collect.keys import server_key
-    from gonghui.core.demo import load_demo_story
+    from gonghui.demo.story import load_demo_story
 
     call_command("migrate", verbosity=0)
     call_command("load_regions", stdout=open(os.devnull, "w"))  # noqa: SIM115

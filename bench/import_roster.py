@@ -166,7 +166,7 @@ def reset_db() -> None:
             "TRUNCATE members_importproblem, members_importjob, members_exportjob, members_transfer, "
             "members_consent, members_enrolmentreceipt, members_membership, members_person CASCADE"
         )
-    from gonghui.core.demo import load_demo_story
+    from gonghui.demo.story import load_demo_story
 
     if not __import__("gonghui.orgs.models", fromlist=["Region"]).Region.objects.exists():
         call_command("load_regions", stdout=open(os.devnull, "w"))  # noqa: SIM115

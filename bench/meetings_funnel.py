@@ -33,7 +33,7 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from gonghui.accounts.models import User  # noqa: E402
-from gonghui.core.demo import load_demo_story  # noqa: E402
+from gonghui.demo.story import load_demo_story  # noqa: E402
 from gonghui.meetings import actions, queries  # noqa: E402
 from gonghui.meetings.catalogue import TEMPLATES  # noqa: E402
 from gonghui.meetings.models import (  # noqa: E402

@@ -33,7 +33,7 @@ from django.utils import timezone  # noqa: E402
 from stdnum.cn import ric  # noqa: E402
 
 from gonghui.accounts.models import User  # noqa: E402
-from gonghui.core.demo import load_demo_story  # noqa: E402
+from gonghui.demo.story import load_demo_story  # noqa: E402
 from gonghui.members.models import Membership, Person  # noqa: E402
 from gonghui.members.queries import search_members  # noqa: E402
 

@@ -7,11 +7,11 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from gonghui.accounts.api import router as accounts_router
+from gonghui.accounts.api_auth import API_AUTH
+from gonghui.accounts.audit_api import router as audit_router
 from gonghui.cards.api import partner_router
 from gonghui.cards.api import router as cards_router
 from gonghui.collect.api import router as collect_router
-from gonghui.core.api import router as audit_router
-from gonghui.core.api_support import API_AUTH
 from gonghui.core.errors import DomainError
 from gonghui.core.errorviews import BadRequest, CsrfFailed
 from gonghui.enterprises.api import router as enterprises_router

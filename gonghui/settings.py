@@ -150,9 +150,11 @@ INSTALLED_APPS = [
     "gonghui.accounts",
     "gonghui.enterprises",
     "gonghui.members",
-    "gonghui.collect",
-    "gonghui.meetings",
     "gonghui.cards",
+    "gonghui.meetings",
+    "gonghui.collect",
+    "gonghui.insights",
+    "gonghui.demo",
 ]
 
 MIDDLEWARE = [
@@ -174,7 +176,7 @@ WSGI_APPLICATION = "gonghui.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 CSRF_FAILURE_VIEW = "gonghui.core.errorviews.csrf_failure"
-LOGIN_REDIRECT_URL = "core:home"
+LOGIN_REDIRECT_URL = "insights:home"
 
 TEMPLATES = [
     {
@@ -186,7 +188,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "gonghui.core.context_processors.nav",
+                "gonghui.accounts.context_processors.nav",
             ],
         },
     },

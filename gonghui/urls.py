@@ -3,7 +3,7 @@ from django.urls import include, path
 from gonghui.api import api
 
 urlpatterns = [
-    path("", include("gonghui.core.urls")),
+    path("", include("gonghui.insights.urls")),
     path("accounts/", include("gonghui.accounts.urls")),
     path("orgs/", include("gonghui.orgs.urls")),
     path("enterprises/", include("gonghui.enterprises.urls")),

@@ -1,9 +1,10 @@
 from typing import Any
 
-from gonghui.accounts.models import RoleAssignment, User
+from gonghui.accounts.models import User
 from gonghui.accounts.queries import staff_in_scope
-from gonghui.accounts.scope import RANK_MANAGE_STAFF, path_q
 from gonghui.core.access import get_in_scope
+from gonghui.orgs.models import RoleAssignment
+from gonghui.orgs.scope import RANK_MANAGE_STAFF, path_q
 
 
 def access_staff(user: Any, staff_id: Any) -> User:

@@ -8,26 +8,19 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gonghui.accounts.models import (
-    PARTNER_ROLES,
-    ROLE_RANK,
-    ROLE_UNIT_KINDS,
-    ApiToken,
-    Role,
-    RoleAssignment,
-    User,
-)
-from gonghui.accounts.scope import RANK_MANAGE_STAFF, forget_roles, needs_second_factor, rank_at
+from gonghui.accounts.models import ApiToken, User
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
+from gonghui.core.fields import EncryptedTextField
 from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import secret_digest
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.models import PARTNER_ROLES, ROLE_RANK, ROLE_UNIT_KINDS, OrgUnit, Role, RoleAssignment
+from gonghui.orgs.scope import RANK_MANAGE_STAFF, can_reveal_pii, forget_roles, needs_second_factor, rank_at
 
 
 class RoleAboveOwn(Forbidden):
@@ -340,3 +333,27 @@ def do_issue_api_token(*, acting_user: Any, user: User, name: str, unit: OrgUnit
         details={"token_prefix": prefix},
     )
     return token, f"gh_{prefix}_{secret}"
+
+
+class RevealNotAllowed(Forbidden):
+    code = "pii_reveal_forbidden"
+    default_message = _("Your role may only see this value masked.")
+
+
+@transaction.atomic(durable=True)
+def do_reveal_pii(*, acting_user: Any, obj: models.Model, field_name: str, unit: Any) -> str:
+    """Return the full value of an encrypted field and log that this user saw it."""
+    field = obj._meta.get_field(field_name)
+    if not isinstance(field, EncryptedTextField):
+        raise ValueError(f"{field_name} is not an encrypted field")
+    if not can_reveal_pii(acting_user, unit):
+        raise RevealNotAllowed()
+    record_event(
+        acting_user=acting_user,
+        event_type="pii_revealed",
+        obj=obj,
+        unit=unit,
+        changed_fields=[],
+        details={"field": field_name},
+    )
+    return getattr(obj, field_name) or ""

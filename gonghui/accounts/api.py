@@ -4,10 +4,11 @@ from ninja.pagination import paginate
 
 from gonghui.accounts import actions, queries
 from gonghui.accounts.access import access_role_assignment, access_staff
-from gonghui.accounts.models import RoleAssignment, User
+from gonghui.accounts.models import User
 from gonghui.accounts.schemas import GrantIn, MeOut, RoleOut, StaffIn, StaffOut
 from gonghui.core.api_support import ERRORS, Pagination
 from gonghui.orgs.access import access_org_unit
+from gonghui.orgs.models import RoleAssignment
 
 router = Router(tags=["accounts"])
 

@@ -1,7 +1,5 @@
 """Password login with lock-out and per-address throttling; second-factor gate shared by console and API."""
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
@@ -11,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.actions import do_record_login, do_record_login_failure
 from gonghui.accounts.models import User
-from gonghui.accounts.scope import needs_second_factor
 from gonghui.core.errors import DomainError
 
 # Failures from one address before it must wait; catches guessing across many usernames.
@@ -62,14 +59,3 @@ def login_with_password(request: HttpRequest, username: str, password: str) -> U
         raise LoginFailed()
     assert isinstance(authenticated, User)
     return do_record_login(user=authenticated, now=now)
-
-
-def second_factor_required(user: Any) -> bool:
-    return settings.GONGHUI_2FA_REQUIRED and needs_second_factor(user)
-
-
-def second_factor_missing(user: Any) -> bool:
-    """True when the user must pass TOTP and has not in this session."""
-    # OTPMiddleware adds is_verified() to request.user; a user object fresh from login has none yet.
-    is_verified = getattr(user, "is_verified", None)
-    return second_factor_required(user) and not (is_verified is not None and is_verified())

@@ -1,8 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.models import Role
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.forms import UnitChoiceField
+from gonghui.orgs.models import OrgUnit, Role
 
 
 class LoginForm(forms.Form):
@@ -18,11 +18,6 @@ class OtpForm(forms.Form):
             attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}
         ),
     )
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: OrgUnit) -> str:  # type: ignore[override]
-        return "　" * obj.depth + obj.name
 
 
 class StaffForm(forms.Form):

@@ -4,9 +4,11 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from gonghui.accounts.models import ApiToken, RoleAssignment, User
-from gonghui.accounts.scope import RANK_MANAGE_STAFF, path_q
+from gonghui.accounts.models import ApiToken, User
+from gonghui.core.models import AuditEvent
 from gonghui.core.pii import secret_digest
+from gonghui.orgs.models import RoleAssignment
+from gonghui.orgs.scope import RANK_MANAGE_STAFF, RANK_READ_AUDIT, path_q
 
 
 def staff_in_scope(acting_user: Any) -> QuerySet[User]:
@@ -63,3 +65,17 @@ def find_user_by_token(raw: str) -> User | None:
     # last_used_at is bookkeeping, not a domain change: a plain UPDATE, no audit row per request.
     ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
     return token.user
+
+
+def list_audit_events(
+    *, acting_user: Any, event_type: str | None = None, object_type: str | None = None
+) -> QuerySet[AuditEvent]:
+    """Audit events about objects in the user's subtree, newest first."""
+    events = AuditEvent.objects.filter(
+        path_q(acting_user, "unit__path", min_rank=RANK_READ_AUDIT)
+    ).select_related("actor", "acting_unit", "unit")
+    if event_type:
+        events = events.filter(event_type=event_type)
+    if object_type:
+        events = events.filter(object_type=object_type)
+    return events.order_by("-created_at", "-pk")

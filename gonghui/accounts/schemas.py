@@ -1,7 +1,8 @@
 from ninja import Field, Schema
 
-from gonghui.accounts.models import Role, User
+from gonghui.accounts.models import User
 from gonghui.core.pii import mask_phone
+from gonghui.orgs.models import Role
 
 
 class RoleOut(Schema):

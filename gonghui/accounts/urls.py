@@ -12,4 +12,5 @@ urlpatterns = [
     path("staff/<int:staff_id>/", views.staff_detail, name="staff_detail"),
     path("staff/<int:staff_id>/unlock/", views.staff_unlock, name="staff_unlock"),
     path("roles/<int:assignment_id>/revoke/", views.role_revoke, name="role_revoke"),
+    path("audit/", views.audit_log, name="audit_log"),
 ]

@@ -12,12 +12,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts import actions, queries
 from gonghui.accounts.access import access_role_assignment, access_staff
-from gonghui.accounts.auth import login_with_password, second_factor_missing
+from gonghui.accounts.auth import login_with_password
 from gonghui.accounts.forms import GrantForm, LoginForm, OtpForm, StaffForm
-from gonghui.accounts.scope import RANK_MANAGE_STAFF
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError
 from gonghui.orgs.queries import units_in_scope
+from gonghui.orgs.scope import RANK_MANAGE_STAFF
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -36,7 +36,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             apply_error(form, error)
         else:
             auth_login(request, user)
-            if second_factor_missing(user):
+            if user.second_factor_missing():
                 return redirect(f"/accounts/otp/?next={_next_url(request)}")
             return redirect(_next_url(request))
     return render(request, "accounts/login.html", {"form": form, "next": _next_url(request)})
@@ -142,3 +142,19 @@ def staff_unlock(request: HttpRequest, staff_id: int) -> HttpResponse:
     if role is not None:
         actions.do_unlock_staff(acting_user=request.user, user=staff, unit=role.unit)
     return redirect("accounts:staff_detail", staff_id=staff.pk)
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@staff_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    event_type = request.GET.get("event_type", "")
+    scoped = queries.list_audit_events(acting_user=request.user)
+    events = scoped.filter(event_type=event_type) if event_type else scoped
+    event_types = scoped.order_by("event_type").values_list("event_type", flat=True).distinct()
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {"events": events[:AUDIT_PAGE_SIZE], "event_type": event_type, "event_types": event_types},
+    )

@@ -44,7 +44,7 @@ def access_card_blank(user: Any, blank_id: Any) -> CardBlank:
 
 
 def access_card(user: Any, card_id: Any) -> Card:
-    from gonghui.accounts.scope import path_q
+    from gonghui.orgs.scope import path_q
 
     return get_in_scope(Card.objects.filter(path_q(user, "application__union__path")), card_id)
 

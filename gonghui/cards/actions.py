@@ -15,8 +15,6 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.models import ROLE_RANK, Role
-from gonghui.accounts.scope import rank_at
 from gonghui.cards.models import (
     BankBranch,
     BranchOperator,
@@ -34,7 +32,8 @@ from gonghui.core.pii import mask_resident_id
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import to_half_width
 from gonghui.members.models import EmploymentStatus, Membership
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.models import ROLE_RANK, OrgUnit, Role
+from gonghui.orgs.scope import rank_at
 
 Status = CardApplication.Status
 RANK_APPLY = ROLE_RANK[Role.UNION_CHAIR]

@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.forms import UnitChoiceField
 from gonghui.cards.actions import RejectReason
 from gonghui.cards.models import BankBranch
+from gonghui.orgs.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit
 
 

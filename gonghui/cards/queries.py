@@ -11,13 +11,13 @@ from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
-from gonghui.accounts.scope import path_q
 from gonghui.cards.actions import IN_PROGRESS_STATUSES, Status, operator_branch
 from gonghui.cards.models import BankBranch, Card, CardApplication, CardBlank, CardStock, PartnerKey
 from gonghui.cards.numbers import clean_card_number
 from gonghui.core.errors import NotFound
 from gonghui.core.pii import blind_index
 from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.scope import path_q
 
 # The pad's queue: waiting to be called, and the ones this branch's pads are working on.
 PAD_STATUSES = (Status.ROUTED, Status.CALLED, Status.ID_VERIFIED, Status.AUTHORISED)

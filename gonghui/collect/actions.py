@@ -22,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from gonghui.accounts.models import User
-from gonghui.accounts.scope import rank_at
 from gonghui.collect.envelope import Envelope, open_envelope
 from gonghui.collect.models import CollectorDevice, DeviceUpload
 from gonghui.collect.queries import (
@@ -49,6 +48,7 @@ from gonghui.meetings.models import Meeting, QuestionnaireVersion, Response, Res
 from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, EnrolmentRequest, enrol_many
 from gonghui.members.models import Channel
 from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.scope import rank_at
 
 PAIRING_LIFETIME = datetime.timedelta(minutes=30)
 

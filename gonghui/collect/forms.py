@@ -3,8 +3,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.forms import UnitChoiceField
 from gonghui.accounts.models import User
+from gonghui.orgs.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit
 
 

@@ -6,8 +6,7 @@ from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
 
-from gonghui.accounts.models import PARTNER_ROLES, ROLE_RANK, Role, RoleAssignment, User
-from gonghui.accounts.scope import path_q
+from gonghui.accounts.models import User
 from gonghui.collect.envelope import ALGORITHM
 from gonghui.collect.keys import server_key
 from gonghui.collect.models import CollectorDevice, DeviceUpload
@@ -16,7 +15,8 @@ from gonghui.meetings.models import Meeting, Questionnaire
 from gonghui.meetings.queries import current_version, questionnaire_definition
 from gonghui.members.actions import RANK_ENROL
 from gonghui.members.queries import MEMBER_UNION_KINDS
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.models import PARTNER_ROLES, ROLE_RANK, OrgUnit, Role, RoleAssignment
+from gonghui.orgs.scope import path_q
 
 # Chairs look after their own union's phones; street officers and above after their whole area's.
 RANK_MANAGE_DEVICES = ROLE_RANK[Role.UNION_CHAIR]

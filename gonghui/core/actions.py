@@ -1,41 +1,14 @@
-"""Cross-cutting actions: revealing a personal value (logged), rotating the PII keys."""
+"""Cross-cutting actions: rotating the PII keys."""
 
 from typing import Any
 
 from django.apps import apps
 from django.db import models, transaction
-from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.scope import can_reveal_pii
 from gonghui.core.audit import record_event
-from gonghui.core.errors import Forbidden
 from gonghui.core.fields import EncryptedTextField
 
 ROTATE_BATCH = 500
-
-
-class RevealNotAllowed(Forbidden):
-    code = "pii_reveal_forbidden"
-    default_message = _("Your role may only see this value masked.")
-
-
-@transaction.atomic(durable=True)
-def do_reveal_pii(*, acting_user: Any, obj: models.Model, field_name: str, unit: Any) -> str:
-    """Return the full value of an encrypted field and log that this user saw it."""
-    field = obj._meta.get_field(field_name)
-    if not isinstance(field, EncryptedTextField):
-        raise ValueError(f"{field_name} is not an encrypted field")
-    if not can_reveal_pii(acting_user, unit):
-        raise RevealNotAllowed()
-    record_event(
-        acting_user=acting_user,
-        event_type="pii_revealed",
-        obj=obj,
-        unit=unit,
-        changed_fields=[],
-        details={"field": field_name},
-    )
-    return getattr(obj, field_name) or ""
 
 
 def encrypted_fields() -> list[tuple[type[models.Model], list[str]]]:

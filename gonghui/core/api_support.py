@@ -1,17 +1,13 @@
-"""Shared pieces of the JSON API: error schema and authentication (used by every app's api.py)."""
+"""Shared pieces of the JSON API: the error schema, enums, ids and paging (authentication is in
+accounts/api_auth.py)."""
 
 import enum
 from typing import Annotated, Any
 
 from django.db import models
-from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
-from ninja.security import APIKeyCookie, HttpBearer
 
-from gonghui.accounts.auth import second_factor_missing
-from gonghui.accounts.queries import find_user_by_token
-from gonghui.accounts.scope import needs_second_factor
 from gonghui.core.access import MAX_ID
 
 
@@ -30,40 +26,6 @@ ERRORS: dict[int, Any] = {
     409: ErrorOut,
     422: ErrorOut,
 }
-
-
-class SessionAuth(APIKeyCookie):
-    """The console's session, CSRF-checked; a role that needs TOTP must have passed it."""
-
-    param_name = "sessionid"
-
-    def __init__(self) -> None:
-        super().__init__(csrf=True)
-
-    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user = request.user
-        if user.is_authenticated and user.is_active and not second_factor_missing(user):
-            return user
-        return None
-
-
-class TokenAuth(HttpBearer):
-    """`Authorization: Bearer gh_<prefix>_<secret>` for collector devices and partner systems."""
-
-    def authenticate(self, request: HttpRequest, token: str) -> Any:
-        user = find_user_by_token(token)
-        # Tokens skip TOTP, so they serve only roles that cannot see personal data. A role granted after
-        # the token was issued must not turn it into a way around the second factor.
-        if user is not None and needs_second_factor(user):
-            return None
-        if user is not None:
-            request.user = user
-        return user
-
-
-# Token first: a request that carries a bearer token is a device or partner, and must not be turned
-# away by the session's CSRF check; without a token the console session (CSRF-checked) applies.
-API_AUTH = [TokenAuth(), SessionAuth()]
 
 
 def api_enum(name: str, choices: type[models.TextChoices]) -> type[enum.StrEnum]:

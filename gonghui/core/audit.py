@@ -2,16 +2,12 @@
 
 import re
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import models
 from django.utils import timezone
 
 from gonghui.core.models import AuditEvent
-
-if TYPE_CHECKING:
-    from gonghui.accounts.models import User
-    from gonghui.orgs.models import OrgUnit
 
 # A resident ID (17 digits + check) or a mainland mobile number must never reach the audit table.
 _PERSONAL_NUMBER = re.compile(r"\d{17}[\dXx]|(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -32,11 +28,11 @@ def scrub(value: Any) -> Any:
 
 def build_event(
     *,
-    acting_user: "User | None",
+    acting_user: Any,
     event_type: str,
     obj: models.Model | None = None,
-    unit: "OrgUnit | None" = None,
-    acting_unit: "OrgUnit | None" = None,
+    unit: models.Model | None = None,
+    acting_unit: models.Model | None = None,
     changed_fields: Iterable[str] = (),
     details: dict[str, Any] | None = None,
     now: Any = None,
@@ -47,15 +43,13 @@ def build_event(
     label = scrub(str(obj))[:200] if obj is not None else ""
     acting_unit_id = acting_unit.pk if acting_unit is not None else None
     if acting_unit is None and acting_user is not None and unit is not None:
-        from gonghui.accounts.scope import acting_unit_id_for
-
         # From the roles already loaded for this user: no query on the hot path.
-        acting_unit_id = acting_unit_id_for(acting_user, unit)
+        acting_unit_id = acting_user.acting_unit_id_for(unit)
     return AuditEvent(
         created_at=now or timezone.now(),
         actor=acting_user if acting_user is not None and acting_user.pk else None,
         acting_unit_id=acting_unit_id,
-        unit=unit,
+        unit_id=unit.pk if unit is not None else None,
         event_type=event_type,
         object_type=obj._meta.label_lower if obj is not None else "",
         object_id=str(obj.pk) if obj is not None else "",
@@ -67,11 +61,11 @@ def build_event(
 
 def record_event(
     *,
-    acting_user: "User | None",
+    acting_user: Any,
     event_type: str,
     obj: models.Model | None = None,
-    unit: "OrgUnit | None" = None,
-    acting_unit: "OrgUnit | None" = None,
+    unit: models.Model | None = None,
+    acting_unit: models.Model | None = None,
     changed_fields: Iterable[str] = (),
     details: dict[str, Any] | None = None,
     now: Any = None,

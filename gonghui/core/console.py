@@ -9,13 +9,12 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
-from gonghui.accounts.auth import second_factor_missing
 from gonghui.core.errors import DomainError
 from gonghui.core.middleware import error_response
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, active, and past TOTP when the user's roles need it. DomainErrors that escape the view
+    """Signed in, active, and past TOTP when the user's roles need it (the user model answers that). DomainErrors that escape the view
     (NotFound from an access helper, Forbidden) become the error page with their status."""
 
     @wraps(view)
@@ -23,7 +22,7 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         user = request.user
         if not user.is_authenticated or not user.is_active:
             return redirect_to_login(request.get_full_path())
-        if second_factor_missing(user):
+        if user.second_factor_missing():
             return redirect("accounts:otp")
         try:
             return view(request, *args, **kwargs)

@@ -1,10 +1,10 @@
 from typing import Any
 
-from gonghui.accounts.scope import RANK_MANAGE_ENTERPRISES, rank_at
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import Forbidden
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.enterprises.queries import enterprises_in_scope, list_worksites
+from gonghui.orgs.scope import RANK_MANAGE_ENTERPRISES, rank_at
 
 
 def access_enterprise(user: Any, enterprise_id: Any, *, write: bool = False) -> Enterprise:

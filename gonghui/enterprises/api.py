@@ -4,7 +4,7 @@ from django.http import HttpRequest
 from ninja import Field, Router
 from ninja.pagination import paginate
 
-from gonghui.core.actions import do_reveal_pii
+from gonghui.accounts.actions import do_reveal_pii
 from gonghui.core.api_support import ERRORS, Pagination
 from gonghui.core.errors import InvalidInput
 from gonghui.enterprises import actions, queries

@@ -2,8 +2,8 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from gonghui.accounts.scope import RANK_READ, path_q
 from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.orgs.scope import RANK_READ, path_q
 
 
 def enterprises_in_scope(acting_user: Any, *, min_rank: int = RANK_READ) -> QuerySet[Enterprise]:

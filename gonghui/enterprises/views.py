@@ -2,8 +2,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts.scope import RANK_MANAGE_ENTERPRISES, can_reveal_pii, rank_at
-from gonghui.core.actions import do_reveal_pii
+from gonghui.accounts.actions import do_reveal_pii
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError
 from gonghui.core.pii import mask_phone
@@ -12,6 +11,7 @@ from gonghui.enterprises.access import access_enterprise
 from gonghui.enterprises.forms import EnterpriseForm
 from gonghui.orgs.models import OrgUnit
 from gonghui.orgs.queries import units_in_scope
+from gonghui.orgs.scope import RANK_MANAGE_ENTERPRISES, can_reveal_pii, rank_at
 
 PAGE_SIZE = 200
 

@@ -5,7 +5,6 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.scope import rank_at
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import Forbidden, NotFound
 from gonghui.core.pii import secret_digest
@@ -14,6 +13,7 @@ from gonghui.enterprises.queries import enterprises_in_scope
 from gonghui.meetings.actions import OPEN_STATUSES, RANK_MANAGE_MEETINGS
 from gonghui.meetings.models import FollowUp, Meeting, Questionnaire, QuestionnaireVersion
 from gonghui.meetings.queries import meetings_in_scope, questionnaires_in_scope
+from gonghui.orgs.scope import rank_at
 
 
 class MeetingLinkNotFound(NotFound):

@@ -13,8 +13,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.models import ROLE_RANK, Role
-from gonghui.accounts.scope import rank_at
 from gonghui.cards.models import BankBranch
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
@@ -38,7 +36,8 @@ from gonghui.meetings.models import (
     Response,
     ResponseChannel,
 )
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.models import ROLE_RANK, OrgUnit, Role
+from gonghui.orgs.scope import rank_at
 
 # Meetings are held by union chairs and up (a grassroots union holds its own worker meetings).
 RANK_MANAGE_MEETINGS = ROLE_RANK[Role.UNION_CHAIR]

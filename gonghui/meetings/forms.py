@@ -3,7 +3,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.forms import UnitChoiceField
 from gonghui.cards.models import BankBranch
 from gonghui.cards.queries import branches_for_routing
 from gonghui.enterprises.models import Enterprise, Worksite
@@ -18,6 +17,7 @@ from gonghui.meetings.actions import (
 from gonghui.meetings.models import Cadence, MeetingKind, PlaceKind, QuestionKind, Questionnaire
 from gonghui.meetings.queries import questionnaires_in_scope
 from gonghui.members.queries import MEMBER_UNION_KINDS, RANK_MANAGE_LINKS
+from gonghui.orgs.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit
 from gonghui.orgs.queries import units_in_scope
 

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.scope import RANK_READ, path_q, scope_paths
 from gonghui.cards.models import Card
 from gonghui.enterprises.models import Enterprise, IntentLetter
 from gonghui.meetings.models import (
@@ -28,6 +27,7 @@ from gonghui.meetings.models import (
 )
 from gonghui.members.models import Membership
 from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.scope import RANK_READ, path_q, scope_paths
 
 # A meeting still open this long after its end is overdue: held but not closed, or never marked held.
 OVERDUE_AFTER = datetime.timedelta(days=2)

@@ -2,12 +2,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.scope import path_q
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import NotFound
 from gonghui.members.models import JoinLink, Membership, Transfer
 from gonghui.members.queries import list_join_links, memberships_in_scope
 from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.scope import path_q
 
 
 def access_membership(user: Any, membership_id: Any) -> Membership:

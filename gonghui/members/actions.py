@@ -11,8 +11,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.models import ROLE_RANK, Role
-from gonghui.accounts.scope import rank_at
 from gonghui.core.audit import build_event, record_event, record_events
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
@@ -31,7 +29,8 @@ from gonghui.members.models import (
     Transfer,
 )
 from gonghui.members.validators import WARNING_AREA_UNKNOWN, CheckedResidentId, check_resident_id
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.models import ROLE_RANK, OrgUnit, Role
+from gonghui.orgs.scope import rank_at
 
 if TYPE_CHECKING:
     from gonghui.meetings.models import Meeting
@@ -989,9 +988,9 @@ def do_request_member_export(
 ) -> "ExportJob":
     """Queue an export of the members in the user's area. Full IDs and phones only for a role that may
     reveal them over the whole export (else RevealNotAllowed); either way the export is in the audit log."""
-    from gonghui.accounts.scope import can_reveal_pii, scope_paths
-    from gonghui.core.actions import RevealNotAllowed
+    from gonghui.accounts.actions import RevealNotAllowed
     from gonghui.members.models import ExportJob
+    from gonghui.orgs.scope import can_reveal_pii, scope_paths
 
     now = now or timezone.now()
     if reveal:

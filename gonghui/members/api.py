@@ -4,7 +4,7 @@ from django.http import FileResponse, HttpRequest, HttpResponseBase
 from ninja import File, Form, Router, UploadedFile
 from ninja.pagination import paginate
 
-from gonghui.core.actions import do_reveal_pii
+from gonghui.accounts.actions import do_reveal_pii
 from gonghui.core.api_support import ERRORS, ErrorOut, Id, Pagination
 from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.enterprises.access import access_enterprise, access_worksite

@@ -3,9 +3,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.forms import UnitChoiceField
 from gonghui.members.actions import EnrolmentData
 from gonghui.members.models import Education, EmploymentStatus, HukouType, PoliticalStatus
+from gonghui.orgs.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit
 
 

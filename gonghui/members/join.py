@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.scope import rank_at
 from gonghui.core import phone_codes
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
@@ -33,6 +32,7 @@ from gonghui.members.actions import EnrolmentData, EnrolmentOutcome, NotAMemberU
 from gonghui.members.models import Channel, JoinLink
 from gonghui.members.queries import MEMBER_UNION_KINDS, RANK_MANAGE_LINKS, union_employer
 from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.scope import rank_at
 
 if TYPE_CHECKING:
     from gonghui.meetings.models import Meeting

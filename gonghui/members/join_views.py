@@ -21,9 +21,6 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts.forms import UnitChoiceField
-from gonghui.accounts.models import ROLE_RANK, Role
-from gonghui.accounts.scope import max_rank
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.models import SmsMessage
@@ -34,7 +31,9 @@ from gonghui.members import access, join, queries
 from gonghui.members.actions import EnrolmentData
 from gonghui.members.models import Education, EmploymentStatus, HukouType, JoinLink, PoliticalStatus
 from gonghui.members.validators import check_resident_id
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.forms import UnitChoiceField
+from gonghui.orgs.models import ROLE_RANK, OrgUnit, Role
+from gonghui.orgs.scope import max_rank
 
 # GB/T 3304 order; stored as the name, as the collection form has it.
 ETHNIC_GROUPS = [

@@ -2,14 +2,13 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q, QuerySet
 
-from gonghui.accounts.models import ROLE_RANK, Role
-from gonghui.accounts.scope import RANK_READ, path_q
 from gonghui.core.models import AuditEvent
 from gonghui.core.pii import blind_index
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.members.models import JoinLink, Membership, Person, Transfer
 from gonghui.members.validators import normalise_resident_id
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.models import ROLE_RANK, OrgUnit, Role
+from gonghui.orgs.scope import RANK_READ, path_q
 
 # Join links (QR posters) are managed by union chairs and above.
 RANK_MANAGE_LINKS = ROLE_RANK[Role.UNION_CHAIR]

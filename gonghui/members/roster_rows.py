@@ -16,7 +16,6 @@ from django.db.models import BooleanField, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext as _
 
-from gonghui.accounts.scope import rank_at
 from gonghui.core.db import look_up_by_index
 from gonghui.core.errors import DomainError
 from gonghui.core.pii import blind_index
@@ -41,6 +40,7 @@ from gonghui.members.models import (
 from gonghui.members.roster import COLUMN_BY_KEY, Header, parse_date
 from gonghui.members.validators import WARNING_AREA_UNKNOWN, check_resident_id
 from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.scope import rank_at
 
 # Codes of row problems (beyond the validators' own codes, e.g. resident_id_checksum, phone_invalid).
 NAME_REQUIRED = "name_required"

@@ -5,9 +5,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts.scope import can_reveal_pii, rank_at
+from gonghui.accounts.actions import do_reveal_pii
 from gonghui.core.access import parse_id
-from gonghui.core.actions import do_reveal_pii
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, InvalidInput
 from gonghui.core.pii import mask_phone, mask_resident_id
@@ -19,6 +18,7 @@ from gonghui.members.models import Channel, Membership
 from gonghui.orgs.access import access_org_unit
 from gonghui.orgs.models import OrgUnit
 from gonghui.orgs.queries import units_in_scope
+from gonghui.orgs.scope import can_reveal_pii, rank_at
 
 PAGE_SIZE = 200
 

@@ -1,10 +1,10 @@
 from typing import Any
 
-from gonghui.accounts.scope import RANK_MANAGE_UNITS, rank_at
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import Forbidden
 from gonghui.orgs.models import OrgUnit
 from gonghui.orgs.queries import units_in_scope
+from gonghui.orgs.scope import RANK_MANAGE_UNITS, rank_at
 
 
 def access_org_unit(user: Any, unit_id: Any, *, write: bool = False) -> OrgUnit:

@@ -9,10 +9,10 @@ from django.db.models.functions import Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.scope import RANK_MANAGE_UNITS, rank_at
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.orgs.models import OrgUnit, Region
+from gonghui.orgs.scope import RANK_MANAGE_UNITS, rank_at
 
 # Which kinds of unit may sit directly under which.
 ALLOWED_CHILD_KINDS: dict[str, frozenset[str]] = {

@@ -1,8 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit, Region
+
+
+class UnitChoiceField(forms.ModelChoiceField):
+    """A union picked from the user's part of the tree, indented by depth."""
+
+    def label_from_instance(self, obj: OrgUnit) -> str:  # type: ignore[override]
+        return "　" * obj.depth + obj.name
 
 
 class UnitForm(forms.Form):

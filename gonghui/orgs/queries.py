@@ -2,8 +2,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 
-from gonghui.accounts.scope import RANK_READ, path_q
 from gonghui.orgs.models import OrgUnit, Region
+from gonghui.orgs.scope import RANK_READ, path_q
 
 
 def units_in_scope(acting_user: object, *, min_rank: int = RANK_READ) -> QuerySet[OrgUnit]:
@@ -44,15 +44,14 @@ class TreeNode:
 
 def get_tree(*, acting_user: object) -> list[TreeNode]:
     """The user's subtrees with counts per node, in three queries whatever the size of the tree."""
-    from gonghui.enterprises.models import Enterprise
-
     units = list(units_in_scope(acting_user).select_related("region").order_by("path"))
     nodes = {u.pk: TreeNode(u) for u in units}
+    # Counted through the reverse relation that enterprises declares on OrgUnit ("managed_enterprises"):
+    # the tree does not import the app above it.
     ent_counts = dict(
-        Enterprise.objects.filter(managing_unit_id__in=nodes.keys())
-        .values_list("managing_unit_id")
-        .annotate(n=Count("pk"))
-        .values_list("managing_unit_id", "n")
+        OrgUnit.objects.filter(pk__in=nodes.keys(), managed_enterprises__isnull=False)
+        .annotate(n=Count("managed_enterprises"))
+        .values_list("pk", "n")
     )
     staff_counts = dict(
         OrgUnit.objects.filter(pk__in=nodes.keys(), role_assignments__revoked_at__isnull=True)

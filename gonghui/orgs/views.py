@@ -3,12 +3,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts.scope import RANK_MANAGE_UNITS, rank_at
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError
 from gonghui.orgs import actions, queries
 from gonghui.orgs.access import access_org_unit
 from gonghui.orgs.forms import MoveForm, RenameForm, UnitForm
+from gonghui.orgs.scope import RANK_MANAGE_UNITS, rank_at
 
 
 @staff_required

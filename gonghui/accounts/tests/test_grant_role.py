@@ -3,8 +3,9 @@ import json
 import pytest
 
 from gonghui.accounts.actions import RoleAboveOwn, do_grant_role
-from gonghui.accounts.models import Role, RoleAssignment, User
+from gonghui.accounts.models import User
 from gonghui.core.errors import Forbidden
+from gonghui.orgs.models import Role, RoleAssignment
 
 
 def test_it_refuses_a_street_officer_granting_city_admin(personas):

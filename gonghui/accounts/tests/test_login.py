@@ -2,7 +2,7 @@ from django.test import Client
 
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditEvent
-from gonghui.core.testing import PASSWORD
+from gonghui.demo.personas import PASSWORD
 
 
 def test_it_signs_in_with_the_right_password(personas, settings):

@@ -10,7 +10,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts.actions import do_issue_api_token
 from gonghui.core.models import AuditEvent
-from gonghui.core.testing import PASSWORD
+from gonghui.demo.personas import PASSWORD
 
 
 def current_code(device: TOTPDevice) -> str:
@@ -107,7 +107,7 @@ def test_it_counts_wrong_codes_so_guessing_slows_down(personas, with_2fa):
 
 
 def test_it_accepts_writes_with_a_token_and_no_csrf(personas):
-    from gonghui.accounts.models import Role
+    from gonghui.orgs.models import Role
 
     _, secret = do_issue_api_token(
         acting_user=personas.city_admin,

@@ -11,7 +11,7 @@ from stdnum.cn import ric
 from gonghui.cards import actions
 from gonghui.cards.models import BankBranch, CardApplication
 from gonghui.cards.signing import FingerprintConfirmation, sign_fingerprint
-from gonghui.core.testing import Personas
+from gonghui.demo.personas import Personas
 from gonghui.members.actions import EnrolmentData, do_enrol_member
 from gonghui.members.models import Channel, EmploymentStatus, Membership
 

@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gonghui.accounts.actions import do_revoke_role
-from gonghui.accounts.models import RoleAssignment
 from gonghui.collect.models import DeviceUpload
 from gonghui.collect.tests.phone import paired_phone, record_for, response_for
 from gonghui.core.models import AuditEvent
@@ -27,6 +26,7 @@ from gonghui.meetings.actions import (
 from gonghui.meetings.catalogue import TEMPLATES
 from gonghui.meetings.models import Meeting, MeetingKind, PlaceKind, Questionnaire, Response, ResponseChannel
 from gonghui.meetings.queries import current_version, meeting_funnel
+from gonghui.orgs.models import RoleAssignment
 
 
 def survey(p) -> Questionnaire:  # type: ignore[no-untyped-def]

@@ -13,7 +13,7 @@ from gonghui.collect.models import DeviceUpload
 from gonghui.collect.schemas import MAX_BATCH
 from gonghui.collect.tests.phone import Phone, paired_phone, record_for, worker_id
 from gonghui.core.models import AuditEvent
-from gonghui.core.testing import make_personas
+from gonghui.demo.personas import make_personas
 from gonghui.members.models import Consent, EnrolmentReceipt, Membership, Person
 
 

@@ -18,7 +18,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from gonghui.core.testing import make_personas
+from gonghui.demo.personas import make_personas
 
 CSRF = "gonghuischematestcsrftoken000000"  # any 32 characters: the cookie and the header must match
 

@@ -6,8 +6,8 @@ import pytest
 from stdnum.cn import ric
 
 from gonghui.accounts import actions as accounts_actions
-from gonghui.accounts.models import Role
-from gonghui.core.actions import do_reveal_pii, do_rotate_pii_keys
+from gonghui.accounts.actions import do_reveal_pii
+from gonghui.core.actions import do_rotate_pii_keys
 from gonghui.core.audit import record_event
 from gonghui.core.models import AuditEvent
 from gonghui.enterprises import actions as enterprise_actions
@@ -16,7 +16,7 @@ from gonghui.enterprises.models import Industry, UnitType, Worksite
 from gonghui.enterprises.validators import with_check_character
 from gonghui.members import actions as member_actions
 from gonghui.orgs import actions as org_actions
-from gonghui.orgs.models import OrgUnit, Region
+from gonghui.orgs.models import OrgUnit, Region, Role
 
 PHONE = "13812345678"
 

@@ -14,7 +14,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import Browser, ConsoleMessage, Locator, Page, expect, sync_playwright
 
-from gonghui.core.testing import PASSWORD
+from gonghui.demo.personas import PASSWORD
 
 # Playwright's sync API keeps an event loop running in the test thread; without this Django refuses the
 # ORM calls made by fixtures and assertions in that thread as "async-unsafe".
@@ -264,7 +264,7 @@ def test_it_shows_the_tree_enterprises_and_audit_log_to_the_city_admin(
     tab.screenshot(f"enterprise-detail-{device}")
 
     tab.follow_nav("审计日志")
-    expect(page).to_have_url(f"{live_server.url}/audit/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/audit/")
     expect(page.get_by_role("heading", name="审计日志")).to_be_visible()
     events = page.locator("table tbody tr")
     # The demo story registered both enterprises and this very login was recorded.

@@ -3,9 +3,9 @@ in the console and in the API, answers 404 (not 403: existence is not disclosed)
 
 import pytest
 
-from gonghui.accounts.models import RoleAssignment
 from gonghui.core.models import AuditEvent
 from gonghui.enterprises.models import Worksite
+from gonghui.orgs.models import RoleAssignment
 
 
 def tongzhou_objects(p):  # type: ignore[no-untyped-def]
@@ -81,7 +81,7 @@ def test_it_scopes_the_audit_log(personas):
     assert events, "Haidian's own events must be visible"
     assert all(e["unit_id"] not in {int(i) for i in tongzhou_ids} for e in events)
     assert AuditEvent.objects.filter(unit=personas.unit("BJ-TZ-LY")).exists()
-    page = haidian.get("/audit/").content.decode()
+    page = haidian.get("/accounts/audit/").content.decode()
     assert "潞源街道总工会" not in page
 
 

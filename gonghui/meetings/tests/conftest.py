@@ -6,11 +6,20 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from gonghui.core.testing import Personas
+from gonghui.demo.cards import load_card_branches
+from gonghui.demo.personas import PASSWORD, Personas
 from gonghui.meetings import actions
 from gonghui.meetings.actions import MeetingData
 from gonghui.meetings.catalogue import TEMPLATES
 from gonghui.meetings.models import Meeting, MeetingKind, PlaceKind, Questionnaire
+
+
+@pytest.fixture
+def personas(personas: Personas) -> Personas:
+    """The personas plus the story's bank branches: a meeting may name the branch issuing cards there."""
+    load_card_branches(personas.story, demo_password=PASSWORD)
+    return personas
+
 
 START = datetime.datetime(2026, 5, 29, 9, 30, tzinfo=datetime.UTC)
 

@@ -6,7 +6,7 @@ import pytest
 from gonghui.cards import actions as card_actions
 from gonghui.cards.models import BankBranch
 from gonghui.core.models import AuditEvent
-from gonghui.core.testing import json_of
+from gonghui.demo.personas import json_of
 from gonghui.meetings import actions
 from gonghui.meetings.actions import CardBranchNotActive
 from gonghui.meetings.models import Meeting

@@ -4,7 +4,7 @@ import io
 import pytest
 from python_calamine import CalamineWorkbook
 
-from gonghui.core.actions import RevealNotAllowed
+from gonghui.accounts.actions import RevealNotAllowed
 from gonghui.core.models import AuditEvent
 from gonghui.members.actions import EnrolmentData, do_enrol_member, do_request_member_export
 from gonghui.members.models import Channel, ExportJob

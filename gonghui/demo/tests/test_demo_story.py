@@ -1,10 +1,10 @@
 from django.core.management import call_command
 
-from gonghui.accounts.models import RoleAssignment, User
+from gonghui.accounts.models import User
 from gonghui.core.models import AuditEvent
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.members.models import JoinLink, Membership, Person, Transfer
-from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.models import OrgUnit, RoleAssignment
 
 
 def counts() -> dict[str, int]:
@@ -29,7 +29,7 @@ def test_it_loads_the_story_twice_without_duplicates(db, capsys):
     assert counts() == first
     assert {k: v for k, v in first.items() if k != "audit events"} == {
         "units": 9,
-        "users": 11,  # with luchengbank, 潞城支行's operator (gonghui/cards/demo.py)
+        "users": 11,  # with luchengbank, 潞城支行's operator (gonghui/demo/cards.py)
         "roles": 11,
         "enterprises": 2,
         "worksites": 1,

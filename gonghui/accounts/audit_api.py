@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
+from gonghui.accounts.queries import list_audit_events
 from gonghui.core.api_support import ERRORS, Pagination
-from gonghui.core.queries import list_audit_events
 
 router = Router(tags=["audit"])
 

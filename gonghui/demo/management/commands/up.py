@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from gonghui.core.demo import DEMO_PASSWORD, load_demo_story
+from gonghui.demo.story import DEMO_PASSWORD, load_demo_story
 
 
 class Command(BaseCommand):

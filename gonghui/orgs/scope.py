@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
-from gonghui.accounts.models import PARTNER_ROLES, PII_ROLES, ROLE_RANK, Role, RoleAssignment
+from gonghui.orgs.models import PARTNER_ROLES, PII_ROLES, ROLE_RANK, Role, RoleAssignment
 
 if TYPE_CHECKING:
     from gonghui.orgs.models import OrgUnit

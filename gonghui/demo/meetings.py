@@ -20,8 +20,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from gonghui.accounts.models import User
-from gonghui.cards.demo import MEETING_BRANCH
 from gonghui.cards.models import BankBranch
+from gonghui.demo.cards import MEETING_BRANCH
 from gonghui.enterprises.actions import do_record_intent_letter
 from gonghui.enterprises.models import IntentLetter, Worksite
 from gonghui.meetings import actions, queries

@@ -11,18 +11,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gonghui.accounts.actions import do_create_staff, do_grant_role
-from gonghui.accounts.models import Role, RoleAssignment, User
-from gonghui.cards.demo import load_card_branches, load_card_story
+from gonghui.accounts.models import User
 from gonghui.core.pii import blind_index
+from gonghui.demo.cards import load_card_branches, load_card_story
+from gonghui.demo.meetings import load_meetings_demo
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
 from gonghui.enterprises.validators import with_check_character
-from gonghui.meetings.demo import load_meetings_demo
 from gonghui.members.actions import EnrolmentData, do_approve_membership, do_enrol_member
 from gonghui.members.join import do_create_join_link
 from gonghui.members.models import Channel, HukouType, JoinLink, Person, Transfer
 from gonghui.orgs.actions import do_create_org_unit
-from gonghui.orgs.models import OrgUnit, Region
+from gonghui.orgs.models import OrgUnit, Region, Role, RoleAssignment
+
+WORKSITE_NAME = "城市副中心周转房项目三标段"
 
 # Development only: `make run` prints it; production refuses the development keys anyway.
 DEMO_PASSWORD = "gonghui-demo-2026"  # noqa: S105
@@ -121,7 +123,22 @@ ENTERPRISES: list[dict[str, Any]] = [
 
 
 def load_demo_story(*, with_members: bool = True) -> DemoStory:
-    """with_members=False stops after the tree, enterprises and staff (the test personas)."""
+    """The whole story, app by app in the order of their dependencies. with_members=False stops after the
+    tree, enterprises, staff and the card branches."""
+    story = load_people_and_places()
+    load_card_branches(story, demo_password=DEMO_PASSWORD)  # before the meetings: one names its card branch
+    if with_members:
+        worksite = Worksite.objects.get(name=WORKSITE_NAME)
+        _load_join_links(story, worksite)
+        _load_members(story, worksite)
+        load_meetings_demo(story)
+        load_card_story(story)
+    return story
+
+
+def load_people_and_places() -> DemoStory:
+    """The union tree, the enterprises, the worksite and the staff logins: what every app's story and the
+    test personas stand on (orgs, accounts and enterprises only)."""
     story = DemoStory()
     regions = {r.code: r for r in Region.objects.all()}
     admin = User.objects.filter(username="admin").first()
@@ -172,22 +189,16 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
                 role=role,
             )
         story.logins.append(DemoLogin(username, str(Role(role).label), unit.name, display))
-    worksite = Worksite.objects.filter(name="城市副中心周转房项目三标段").first()
+    worksite = Worksite.objects.filter(name=WORKSITE_NAME).first()
     if worksite is None:
         worksite = do_register_worksite(
             acting_user=admin,
-            name="城市副中心周转房项目三标段",
+            name=WORKSITE_NAME,
             kind=Worksite.Kind.CONSTRUCTION,
             street=regions["110112007"],
             address="北京市通州区潞源街道",
             managing_unit=story.units["BJ-TZ-LY"],
         )
-    load_card_branches(story, demo_password=DEMO_PASSWORD)  # before the meetings: one names its card branch
-    if with_members:
-        _load_join_links(story, worksite)
-        _load_members(story, worksite)
-        load_meetings_demo(story)
-    load_card_story(story, with_members=with_members)
     return story
 
 

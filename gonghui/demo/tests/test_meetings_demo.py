@@ -3,9 +3,9 @@
 from django.core.management import call_command
 
 from gonghui.cards.models import CardApplication
+from gonghui.demo.meetings import SERIES_TITLE, SITE_TITLE, XINYI_TITLE, YUNRUI_TITLE
 from gonghui.enterprises.models import IntentLetter
 from gonghui.meetings import queries
-from gonghui.meetings.demo import SERIES_TITLE, SITE_TITLE, XINYI_TITLE, YUNRUI_TITLE
 from gonghui.meetings.models import Meeting, MeetingSeries, Response
 
 

@@ -2,13 +2,12 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from gonghui.orgs.scope import can_manage_staff, held_roles
+
 
 def nav(request: HttpRequest) -> dict[str, Any]:
     """The console's navigation needs to know which sections the user may open."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    from gonghui.accounts.scope import can_manage_staff, held_roles
-
-    roles = held_roles(user)
-    return {"nav_roles": roles, "nav_can_manage_staff": can_manage_staff(user)}
+    return {"nav_roles": held_roles(user), "nav_can_manage_staff": can_manage_staff(user)}

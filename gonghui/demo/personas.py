@@ -12,7 +12,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from gonghui.accounts.models import User
-from gonghui.core.demo import DEMO_PASSWORD, DemoStory, load_demo_story
+from gonghui.demo.story import DEMO_PASSWORD, DemoStory, load_people_and_places
 from gonghui.enterprises.models import Enterprise
 from gonghui.orgs.actions import do_load_regions
 from gonghui.orgs.management.commands.load_regions import read_region_data
@@ -54,8 +54,10 @@ class Personas:
 
 def make_personas() -> Personas:
     do_load_regions(acting_user=None, data=read_region_data())
-    # The union tree, enterprises and staff of the story; members are left for each test to enrol.
-    story = load_demo_story(with_members=False)
+    # The union tree, enterprises and staff of the story (orgs, accounts, enterprises only); an app's tests
+    # add what they need of the apps above (cards/tests/conftest.py adds the bank branches), and members
+    # are left for each test to enrol.
+    story = load_people_and_places()
     users = {u.username: u for u in User.objects.all()}
     outsider = User.objects.create_user("outsider", password=PASSWORD, display_name="无角色用户")
     return Personas(

@@ -12,11 +12,12 @@ from typing import Any
 from django.utils import timezone
 
 from gonghui.accounts.actions import do_create_staff
-from gonghui.accounts.models import Role, User
+from gonghui.accounts.models import User
 from gonghui.cards import actions
 from gonghui.cards.models import BankBranch, BranchOperator, CardApplication, CardStock
 from gonghui.cards.numbers import sequential_card_numbers
 from gonghui.cards.signing import sign_fingerprint
+from gonghui.orgs.models import Role
 
 BIN = "621468"  # fictional
 # (code, bank, branch, serves unit, operator login, operator name, first serial, box size)
@@ -26,7 +27,7 @@ BRANCHES = [
 ]
 
 
-# The branch issuing cards at the 云锐 lobby meeting (gonghui/meetings/demo.py names it as the meeting's
+# The branch issuing cards at the 云锐 lobby meeting (gonghui/demo/meetings.py names it as the meeting's
 # card branch, so the branches are loaded before the meetings).
 MEETING_BRANCH = "BOB-TZ"
 
@@ -65,17 +66,14 @@ def load_card_branches(story: Any, *, demo_password: str) -> dict[str, BankBranc
     return branches
 
 
-def load_card_story(story: Any, *, with_members: bool) -> None:
-    """With members: applications for 云锐 and the 三标段 workers, worked on the pads. 云锐's members
-    joined at the lobby meeting, so their applications go to the meeting's card branch."""
-    if with_members:
-        _work_the_pads(
-            story, {b.code: b for b in BankBranch.objects.filter(code__in=[c[0] for c in BRANCHES])}
-        )
+def load_card_story(story: Any) -> None:
+    """Applications for 云锐 and the 三标段 workers, worked on the pads. 云锐's members joined at the lobby
+    meeting, so their applications go to the meeting's card branch."""
+    _work_the_pads(story, {b.code: b for b in BankBranch.objects.filter(code__in=[c[0] for c in BRANCHES])})
 
 
 def _login(username: str, unit_name: str, display: str) -> Any:
-    from gonghui.core.demo import DemoLogin
+    from gonghui.demo.story import DemoLogin
 
     return DemoLogin(username, str(Role.BANK_OPERATOR.label), unit_name, display)
 

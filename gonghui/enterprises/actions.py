@@ -9,13 +9,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.accounts.scope import RANK_MANAGE_ENTERPRISES, rank_at
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
+from gonghui.core.uploads import DOCUMENT, check_upload
 from gonghui.enterprises.models import Enterprise, Industry, IntentLetter, UnitType, Worksite
 from gonghui.enterprises.validators import validate_uscc
 from gonghui.orgs.models import OrgUnit, Region
+from gonghui.orgs.scope import RANK_MANAGE_ENTERPRISES, rank_at
 
 
 class EnterpriseExists(Conflict):
@@ -186,24 +187,10 @@ def do_register_worksite(
 
 # --- 建会意向书 (letters of intent) -------------------------------------------------------------------
 
-MAX_SCAN_BYTES = 10 * 1024 * 1024
-# What a scan may be, told by its first bytes (the name and the browser's content type are the
-# sender's word, not the file's).
-SCAN_SIGNATURES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
-
 
 class IntentLetterExists(Conflict):
     code = "intent_letter_exists"
     default_message = _("A letter of intent from this enterprise is already recorded for this meeting.")
-
-
-class ScanInvalid(InvalidInput):
-    code = "intent_letter_scan_invalid"
-    default_message = _("The scan must be a PDF, JPEG or PNG file of at most 10 MB.")
 
 
 class IntentLetterMeetingMismatch(InvalidInput):
@@ -211,18 +198,6 @@ class IntentLetterMeetingMismatch(InvalidInput):
     default_message = _(
         "The letter must come from an enterprise met at this enterprise communication meeting."
     )
-
-
-def _scan_type(scan: Any) -> tuple[str, str]:
-    if scan.size is None or not 0 < scan.size <= MAX_SCAN_BYTES:
-        raise ScanInvalid(field="scan")
-    scan.seek(0)
-    head = scan.read(8)
-    scan.seek(0)
-    for signature, content_type, extension in SCAN_SIGNATURES:
-        if head.startswith(signature):
-            return content_type, extension
-    raise ScanInvalid(field="scan")
 
 
 @transaction.atomic(durable=True)
@@ -238,7 +213,7 @@ def do_record_intent_letter(
     now: datetime.datetime | None = None,
 ) -> IntentLetter:
     """Record the enterprise's signed 建会意向书, with the scan (PDF or image) kept in private storage.
-    The 建会 case of a later issue starts from these letters."""
+    A 建会 case starts from these letters."""
     now = now or timezone.now()
     if rank_at(acting_user, enterprise.managing_unit) < RANK_MANAGE_ENTERPRISES:
         raise Forbidden()
@@ -264,11 +239,13 @@ def do_record_intent_letter(
         recorded_at=now,
     )
     if scan is not None:
-        content_type, extension = _scan_type(scan)
-        letter.scan_content_type = content_type
+        checked = check_upload(scan, accept=DOCUMENT, field="scan")
+        letter.scan_content_type = checked.content_type
         # A name of our own: the uploaded name is the sender's text and may say anything.
         letter.scan.save(
-            f"{enterprise.pk}-{now:%Y%m%d%H%M%S}.{extension}", ContentFile(scan.read()), save=False
+            f"{enterprise.pk}-{now:%Y%m%d%H%M%S}.{checked.extension}",
+            ContentFile(checked.content),
+            save=False,
         )
     try:
         with transaction.atomic():

@@ -9,18 +9,18 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.contrib import messages
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from gonghui.accounts.scope import rank_at
 from gonghui.core.access import parse_id
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.pii import mask_phone
+from gonghui.core.uploads import private_file_response
 from gonghui.enterprises.actions import do_record_intent_letter
 from gonghui.meetings import actions, queries
 from gonghui.meetings.access import (
@@ -47,6 +47,7 @@ from gonghui.meetings.public_views import posted_answers, survey_rows
 from gonghui.members.join import do_create_join_link
 from gonghui.orgs.access import access_org_unit
 from gonghui.orgs.queries import units_in_scope
+from gonghui.orgs.scope import rank_at
 
 PAGE_SIZE = 200
 
@@ -409,15 +410,10 @@ def intent_letter_scan(request: HttpRequest, letter_id: int) -> HttpResponse:
     letter = access_intent_letter(request.user, letter_id)
     if not letter.scan:
         raise NotFound()
-    response = FileResponse(
-        letter.scan.open("rb"), content_type=letter.scan_content_type or "application/octet-stream"
+    extension = (letter.scan.name or "").rsplit(".", 1)[-1]
+    return private_file_response(  # type: ignore[return-value]  # a streaming response, served like any other
+        letter.scan, content_type=letter.scan_content_type, filename=f"intent-letter-{letter.pk}.{extension}"
     )
-    response["Content-Disposition"] = (
-        f'inline; filename="intent-letter-{letter.pk}.{(letter.scan.name or "").rsplit(".", 1)[-1]}"'
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response  # type: ignore[return-value]  # a streaming response, served like any other
 
 
 @staff_required

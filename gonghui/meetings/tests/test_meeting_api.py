@@ -1,7 +1,7 @@
 import datetime
 import uuid
 
-from gonghui.core.testing import json_of
+from gonghui.demo.personas import json_of
 from gonghui.meetings import queries
 from gonghui.meetings.models import CheckIn, Meeting, Response
 from gonghui.meetings.tests.conftest import plan_worker_meeting, worker_survey
@@ -193,7 +193,7 @@ def test_a_letter_of_intent_is_recorded_through_the_api_with_its_scan(personas):
     bad = client.post(
         url, {**form, "scan": SimpleUploadedFile("x.pdf", b"GIF89a", content_type="application/pdf")}
     )
-    assert bad.status_code == 400 and bad.json()["code"] == "intent_letter_scan_invalid"
+    assert bad.status_code == 400 and bad.json()["code"] == "upload_wrong_type"
     done = client.post(
         url, {**form, "scan": SimpleUploadedFile("x.pdf", b"%PDF-1.4 x", content_type="application/pdf")}
     )

@@ -1,8 +1,10 @@
 """The console pages render for the people who use them, and their forms go through the actions."""
 
 import datetime
+import io
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
 
 from gonghui.enterprises.models import IntentLetter
 from gonghui.meetings import actions, queries
@@ -181,25 +183,32 @@ def test_an_intent_letter_with_a_scan_is_recorded_and_bad_scans_are_refused(pers
         "signatory_title": "工会主席",
         "signed_date": "2026-05-29",
     }
-    for scan in [
-        SimpleUploadedFile("letter.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"),
-        SimpleUploadedFile("letter.png", b"", content_type="image/png"),
+    for scan, says in [
+        (SimpleUploadedFile("letter.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf"), "PDF"),
+        (
+            SimpleUploadedFile("letter.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, content_type="image/png"),
+            "图片",
+        ),
+        (SimpleUploadedFile("letter.png", b"", content_type="image/png"), "空"),
     ]:
         refused = client.post(url, {**base, "scan": scan})
-        assert refused.status_code == 400 and "PDF" in refused.content.decode()
+        assert refused.status_code == 400 and says in refused.content.decode()
     future = client.post(
         url, {**base, "signed_date": (datetime.date.today() + datetime.timedelta(days=3)).isoformat()}
     )
     assert future.status_code == 400
     assert not IntentLetter.objects.exists()
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    picture = io.BytesIO()
+    Image.new("RGBA", (40, 30), (10, 20, 30, 255)).save(picture, format="PNG")
+    png = picture.getvalue()
     done = client.post(url, {**base, "scan": SimpleUploadedFile("扫描.png", png, content_type="image/png")})
     assert done.status_code == 302
     letter = IntentLetter.objects.get()
     assert letter.scan_content_type == "image/png" and (letter.scan.name or "").endswith(".png")
     assert str(tmp_path) in letter.scan.path
     scan = client.get(f"/meetings/intent-letters/{letter.pk}/scan/")
-    assert scan.status_code == 200 and b"".join(scan.streaming_content) == png
+    served = b"".join(scan.streaming_content)
+    assert scan.status_code == 200 and Image.open(io.BytesIO(served)).size == (40, 30)
     again = client.post(url, base)
     assert again.status_code == 400 and "已经登记" in again.content.decode()
 

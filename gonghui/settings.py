@@ -208,6 +208,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
+# A PostgreSQL hot standby for heavy reads (dashboards), chosen per read by core/replicas.py; writes never
+# go there. In a test run the alias mirrors "default" unless a test points it at a real standby.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0)
+    )
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# After a write, the writer's reads stay on the primary this long (read-your-writes).
+GONGHUI_READ_YOUR_WRITES_SECONDS = env_int("GONGHUI_READ_YOUR_WRITES_SECONDS", 30)
+# A standby further behind than this is not read from (its lag is shown while it is read from).
+GONGHUI_REPLICA_MAX_LAG_SECONDS = env_int("GONGHUI_REPLICA_MAX_LAG_SECONDS", 300)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TASKS = {

@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from gonghui.core.models import AuditEvent
+from gonghui.core.replicas import note_write
 
 # A resident ID (17 digits + check) or a mainland mobile number must never reach the audit table.
 _PERSONAL_NUMBER = re.compile(r"\d{17}[\dXx]|(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -81,8 +82,11 @@ def record_event(
         now=now,
     )
     event.save(force_insert=True)
+    note_write(acting_user)
     return event
 
 
 def record_events(events: list[AuditEvent]) -> None:
     AuditEvent.objects.bulk_create(events)
+    for actor in {event.actor for event in events if event.actor is not None}:
+        note_write(actor)

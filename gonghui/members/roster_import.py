@@ -1,6 +1,5 @@
 """Running a roster import job: check the file, parse rows in chunks, plan each chunk with the enrolment
-rules, and (when committing) write it through do_import_roster_rows. Also the report file: a copy of the
-roster with a column saying what is wrong with each row.
+rules, and (when committing) write it through do_import_roster_rows. (The report file: roster_report.)
 
 Memory stays bounded: rows stream from the file a chunk at a time; what is kept across chunks is one
 64-bit key per resident ID seen (to find duplicates inside the file).
@@ -11,8 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
-from django.core.files.base import File
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -167,40 +164,3 @@ def _finish(
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     job.refresh_from_db()
     return job
-
-
-def build_report(job: ImportJob) -> ImportJob:
-    """A copy of the roster as read, with 问题 (what is wrong, per column) as the last column. Rows without
-    problems are kept so the officer can fix the file in place and upload it again."""
-    problems: dict[int, list[str]] = {}
-    for row, column, message in job.problems.order_by("row", "pk").values_list("row", "column", "message"):
-        problems.setdefault(row, []).append(f"{column}：{message}" if column else message)
-    roster = _open(job)
-    target = Path(job.file.path).with_suffix(".report.xlsx")
-    workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_numbers": False})
-    sheet = workbook.add_worksheet("花名册")
-    bold = workbook.add_format({"bold": True})
-    error_format = workbook.add_format({"font_color": "#B00020"})
-    width = max([len(r) for r in roster.first_rows] or [1])
-    out = 0
-    for out, cells in enumerate(roster.first_rows[: roster.header.header_rows]):
-        sheet.write_row(out, 0, [_safe(c) for c in cells], bold)
-    sheet.write_string(out, width, "问题", bold)
-    out += 1
-    for number, cells in roster.rows():
-        for col, value in enumerate(cells):
-            sheet.write_string(out, col, _safe(value))
-        if number in problems:
-            sheet.write_string(out, width, "；".join(problems[number]), error_format)
-        out += 1
-    workbook.close()
-    with open(target, "rb") as handle:
-        job.report_file.save(f"report-{job.pk}.xlsx", File(handle), save=False)
-    target.unlink(missing_ok=True)
-    ImportJob.objects.filter(pk=job.pk).update(report_file=job.report_file.name)
-    return job
-
-
-def _safe(value: str) -> str:
-    # The report is opened in Excel: a cell starting with = + - @ must stay text, never a formula.
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value

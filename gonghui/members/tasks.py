@@ -8,7 +8,8 @@ from django.tasks import task
 
 from gonghui.members.exports import run_export
 from gonghui.members.models import ExportJob, ImportJob
-from gonghui.members.roster_import import build_report, run_roster_import
+from gonghui.members.roster_import import run_roster_import
+from gonghui.members.roster_report import build_report
 
 
 def _run(job_id: int, *, commit: bool) -> str:

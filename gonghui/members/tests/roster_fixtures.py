@@ -162,7 +162,8 @@ def write_formula_xlsx(path: Path) -> Path:
     sheet = workbook.add_worksheet()
     sheet.write_row(0, 0, ["姓名", "公民身份号码"])
     sheet.write_row(1, 0, ["李春贵", GOOD[0]])
-    sheet.write_formula(2, 0, '=HYPERLINK("http://evil.example","点我")')
+    # The value a spreadsheet program stored with the formula is what a reader gives (and what is imported).
+    sheet.write_formula(2, 0, '=HYPERLINK("http://evil.example","王五")', None, "王五")
     sheet.write_string(2, 1, GOOD[1])
     workbook.close()
     return path

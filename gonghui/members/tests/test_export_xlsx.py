@@ -26,7 +26,7 @@ def test_it_reads_back_every_value_unchanged(tmp_path):  # type: ignore[no-untyp
     assert sheet.to_python() == [HEADERS, *ROWS]
     # The import's own reader takes an exported file back as it was written.
     roster = open_roster(target, "members.xlsx")
-    assert roster.first_rows == [HEADERS, *ROWS]
+    assert [*roster.head, *(values for _number, values in roster.value_rows())] == [HEADERS, *ROWS]
 
 
 def test_it_writes_data_cells_as_text_and_escapes_as_excel_does(tmp_path):  # type: ignore[no-untyped-def]

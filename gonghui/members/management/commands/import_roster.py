@@ -16,7 +16,8 @@ from gonghui.accounts.models import User
 from gonghui.core.errors import DomainError
 from gonghui.members.actions import do_request_roster_commit, do_upload_roster
 from gonghui.members.models import ImportJob
-from gonghui.members.roster_import import build_report, run_roster_import
+from gonghui.members.roster_import import run_roster_import
+from gonghui.members.roster_report import build_report
 from gonghui.orgs.models import OrgUnit
 from gonghui.orgs.queries import units_in_scope
 

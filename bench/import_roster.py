@@ -3,6 +3,8 @@
 Generates a realistic roster (.xlsx written with xlsxwriter; about 2% bad rows of the kinds real rosters
 have), then, each in a fresh subprocess so that peak memory (ru_maxrss) belongs to that step alone:
 
+  read     the reader alone (core.sheets: checks, then every row's values from python-calamine, the
+           sheet in windows): time and peak memory, the bound the import's reading process keeps
   import   gonghui's import: dry run, then commit (full validation, encryption, blind indexes, dedupe)
   copy     raw binary COPY of the same rows into members_person + members_membership (the physical limit;
            values prepared before the clock starts)
@@ -214,6 +216,15 @@ def step_import(path: Path) -> dict[str, object]:
         "duplicates": job.duplicates,
         "maxrss_mb": maxrss_mb(),
     }
+
+
+def step_read(path: Path) -> dict[str, object]:
+    from gonghui.core.sheets import SheetLimits, open_sheet
+
+    started = time.perf_counter()
+    sheet = open_sheet(path, path.name, limits=SheetLimits(max_bytes=1 << 30, max_rows=2_000_010))
+    rows = sum(1 for _row in sheet.rows())
+    return {"rows": rows, "read_s": time.perf_counter() - started, "maxrss_mb": maxrss_mb()}
 
 
 def step_copy(path: Path) -> dict[str, object]:
@@ -428,7 +439,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--export-rows", type=int, default=150_000)
     parser.add_argument("--die-rows", type=int, default=5_000, help="rows django-import-export imports")
-    parser.add_argument("--skip", default="", help="comma list of steps to skip: copy,die,export")
+    parser.add_argument("--skip", default="", help="comma list of steps to skip: read,copy,die,export")
     parser.add_argument("--file", help="reuse this roster instead of generating one")
     parser.add_argument("--step", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -438,6 +449,8 @@ def main() -> None:
         if name == "reset":
             reset_db()
             result: dict[str, object] = {"ok": True}
+        elif name == "read":
+            result = step_read(Path(rest[0]))
         elif name == "import":
             result = step_import(Path(rest[0]))
         elif name == "copy":
@@ -461,6 +474,12 @@ def main() -> None:
             f"generated {path.name}: {args.rows:,} rows, bad rows {bad} in {time.perf_counter() - started:.1f} s"
         )
     print(f"roster file: {path.stat().st_size / 1e6:.1f} MB")
+    if "read" not in skip:
+        d = run_step("read", str(path))
+        print(
+            f"reading alone (core.sheets, python-calamine in windows), {d['rows']:,} rows: {d['read_s']:.1f} s "
+            f"({int(d['rows']) / d['read_s']:,.0f} rows/s); peak memory {d['maxrss_mb']:.0f} MB"  # type: ignore[call-overload, operator]
+        )
     run_step("reset")
     r = run_step("import", str(path))
     rows = int(r["rows"])  # type: ignore[call-overload]

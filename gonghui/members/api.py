@@ -163,8 +163,8 @@ def upload_roster(
     union_id: int = Form(...),
     accept_area_warnings: bool = Form(False),
 ) -> tuple[int, ImportJob]:
-    """Upload a roster (.xlsx, .xls or .csv, multipart). It is checked at once as a dry run (a job); poll
-    GET /imports/{id} until status is CHECKED, read /problems, then POST /commit."""
+    """Upload a roster (.xlsx, .xls, .ods, .csv or Unicode text, multipart). It is checked at once as a
+    dry run (a job); poll GET /imports/{id} until status is CHECKED, read /problems, then POST /commit."""
     union = access_org_unit(request.user, union_id)
     job = actions.do_upload_roster(
         acting_user=request.user,

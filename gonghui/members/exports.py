@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from gonghui.core.pii import mask_phone, mask_resident_id
+from gonghui.core.sheets import column_letters
 from gonghui.members.models import Channel, ExportJob, Membership
 from gonghui.members.queries import memberships_in_scope
 
@@ -232,7 +233,7 @@ class XlsxTextSheet:
 
     def __init__(self, target: Path, name: str, headers: list[str], widths: dict[int, int]):
         self.zip = zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6)
-        self.letters = [_column_letters(i) for i in range(len(headers))]
+        self.letters = [column_letters(i) for i in range(len(headers))]
         self.row = 0
         self.zip.writestr("[Content_Types].xml", _CONTENT_TYPES)
         self.zip.writestr("_rels/.rels", _ROOT_RELS)
@@ -282,15 +283,6 @@ class XlsxTextSheet:
         self.handle.write("</sheetData></worksheet>")
         self.handle.close()
         self.zip.close()
-
-
-def _column_letters(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def run_export(job: ExportJob, target_dir: Path) -> ExportJob:

@@ -10,7 +10,10 @@ from gonghui.orgs.models import OrgUnit
 
 class RosterUploadForm(forms.Form):
     union = UnitChoiceField(label=_("Union"), queryset=OrgUnit.objects.none())
-    file = forms.FileField(label=_("Roster file (.xlsx, .xls or .csv)"))
+    file = forms.FileField(
+        label=_("Roster file (.xlsx, .xls, .ods, .csv or Unicode text)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.xls,.ods,.csv,.txt"}),
+    )
     accept_area_warnings = forms.BooleanField(
         label=_("Accept resident IDs whose area code is unknown (I have checked the cards)"), required=False
     )

@@ -46,16 +46,31 @@ def test_it_fails_clearly_when_the_child_dies():
         list(iterate_in_child(produce, pack=same, unpack=same))
 
 
+def _gone(pid: int) -> bool:
+    """The process has ended and been reaped (its pid no longer names a process)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
 def test_it_stops_the_child_when_the_consumer_leaves_early():
     def produce():  # type: ignore[no-untyped-def]
         n = 0
         while True:
             n += 1
-            yield n
+            yield (n, os.getpid())
 
-    for item in iterate_in_child(produce, pack=same, unpack=same):
-        if item == 3:
+    items = iterate_in_child(produce, pack=same, unpack=same)
+    child = 0
+    for n, pid in items:
+        child = pid
+        if n == 3:
             break
+    assert child != os.getpid() and not _gone(child)  # the child is still there, blocked on the pipe
+    items.close()  # what leaving the loop does once the generator is dropped
+    assert _gone(child)
 
 
 def test_it_stops_a_child_blocked_on_a_full_pipe_even_under_a_polite_sigterm_handler():
@@ -67,10 +82,22 @@ def test_it_stops_a_child_blocked_on_a_full_pipe_even_under_a_polite_sigterm_han
         while True:
             yield "x" * (1 << 20)
 
+    children: list[int] = []
+
+    def produce_and_tell():  # type: ignore[no-untyped-def]
+        yield str(os.getpid())
+        yield from produce()
+
     previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        for n, _item in enumerate(iterate_in_child(produce, pack=same, unpack=same)):
+        items = iterate_in_child(produce_and_tell, pack=same, unpack=same)
+        for n, item in enumerate(items):
+            if n == 0:
+                children.append(int(item))
             if n == 2:
                 break
+        items.close()
     finally:
         signal.signal(signal.SIGTERM, previous)
+    # Stopped (by SIGTERM, or SIGKILL after it) and reaped, not left blocked on the full pipe.
+    assert children and children[0] != os.getpid() and _gone(children[0])

@@ -23,7 +23,7 @@ from gonghui.orgs.queries import units_in_scope
 
 
 class Command(BaseCommand):
-    help = "Import a roster (.xlsx, .xls, .csv) into a union; prints rows read, accepted, updated, duplicates, rejected, warnings."
+    help = "Import a roster (.xlsx, .xls, .ods, .csv, Unicode .txt) into a union; prints rows read, accepted, updated, duplicates, rejected, warnings."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("file")

@@ -336,6 +336,28 @@ def _check_zip(archive: zipfile.ZipFile, limits: SheetLimits) -> None:
             raise SheetZipBomb()
 
 
+_ODS_CELL_REPEAT = re.compile(rb'<table:table-cell\b([^>]*?)table:number-columns-repeated="(\d+)"([^>]*)>')
+_ODS_ROW_REPEAT = re.compile(rb'<table:table-row\b[^>]*?table:number-rows-repeated="(\d+)"[^>]*>')
+_ODS_ROW_END = b"</table:table-row>"
+
+
+def _check_ods_repeats(archive: zipfile.ZipFile, limits: SheetLimits) -> None:
+    """An .ods says "this cell 16,384 times" or "this row a million times" in a few bytes, and calamine
+    makes every copy. Empty repeats are how LibreOffice pads every sheet (calamine skips those); a
+    repeated cell or row with a value beyond the limits is refused before calamine sees it."""
+    content = archive.read("content.xml")
+    for match in _ODS_CELL_REPEAT.finditer(content):
+        if int(match.group(2)) > limits.max_columns and (
+            b"office:value-type" in match.group(1) + match.group(3) or not match.group(3).endswith(b"/")
+        ):
+            raise SheetTooManyColumns(n=int(match.group(2)), limit=limits.max_columns)
+    for match in _ODS_ROW_REPEAT.finditer(content):
+        if int(match.group(1)) > limits.max_rows:
+            body = content[match.end() : content.find(_ODS_ROW_END, match.end())]
+            if b"office:value-type" in body or b"<text:p" in body:
+                raise SheetTooManyRows(limit=limits.max_rows)
+
+
 class _CalamineReader(_Reader):
     """.xls (BIFF: at most 65,536 rows by format) and .ods, read whole by calamine."""
 
@@ -345,7 +367,8 @@ class _CalamineReader(_Reader):
             try:
                 with zipfile.ZipFile(path) as archive:
                     _check_zip(archive, limits)
-            except (zipfile.BadZipFile, OSError):
+                    _check_ods_repeats(archive, limits)
+            except (zipfile.BadZipFile, OSError, KeyError):
                 raise SheetDamaged() from None
         self.workbook = _open_calamine(str(path))
         self.sheet_name = _first_visible(self.workbook)
@@ -390,8 +413,8 @@ _CELL_TAG = re.compile(rb"<" + _NAME + rb"c(?=[\s/>])")
 # checked on the few hits.
 _WIDE_REF = re.compile(rb'r="[A-Z]{3,}\d')
 _WIDE_REF_QUOTE = re.compile(rb"r='[A-Z]{3,}\d")
-_TWO_LETTER_REF = re.compile(rb'\sr="([A-Z]{2})\d')
-_TWO_LETTER_REF_QUOTE = re.compile(rb"\sr='([A-Z]{2})\d")
+_TWO_LETTER_REF = re.compile(rb'r="([A-Z]{2})\d')
+_TWO_LETTER_REF_QUOTE = re.compile(rb"r='([A-Z]{2})\d")
 _SHEET_DATA = re.compile(rb"<(" + _NAME + rb")sheetData(?:\s[^>]*)?(/?)>")
 _ROOT = re.compile(rb"<(" + _NAME + rb")worksheet[\s>]")
 _NUL_REFERENCE = re.compile(rb"&#0+;|&#[xX]0+;")
@@ -401,6 +424,15 @@ def _refuse_nul(data: bytes) -> None:
     # NUL raw, as a character reference or as OOXML's _x0000_ escape: PostgreSQL cannot store it.
     if b"\x00" in data or b"_x0000_" in data or (b"&#" in data and _NUL_REFERENCE.search(data)):
         raise SheetNulByte()
+
+
+def _two_letter_references(data: bytes) -> set[bytes]:
+    found: set[bytes] = set()
+    for pattern in (_TWO_LETTER_REF, _TWO_LETTER_REF_QUOTE):
+        for match in pattern.finditer(data):
+            if match.start() and data[match.start() - 1] in b" \t\r\n" and match.group(1) not in found:
+                found.add(match.group(1))
+    return found
 
 
 def _wide_reference(data: bytes) -> bool:
@@ -552,10 +584,11 @@ class _XlsxReader(_Reader):
                 last_row = int(numbered.group(1)) if numbered else last_row + count
             if _wide_reference(data):
                 raise SheetTooManyColumns(n="700+", limit=limits.max_columns)
-            for letters in {*_TWO_LETTER_REF.findall(data), *_TWO_LETTER_REF_QUOTE.findall(data)}:
+            for letters in _two_letter_references(data):
                 widest = max(widest, column_index(letters.decode()) + 1)
-            cells = sum(data.count(cell_needle + end) for end in (b" ", b">", b"/", b"\t", b"\n", b"\r"))
-            if data.count(b' r="') + data.count(b" r='") < cells + count:
+            # Every <c has a reference when there are as many r= as cells and rows (the count of <c takes
+            # in <col and <cfRule too: a few more, never fewer).
+            if data.count(b' r="') + data.count(b" r='") < data.count(cell_needle) + count:
                 # Some cells (or rows) have no reference: cells are then placed by their order in the
                 # row, and the widest row is its number of cells.
                 row_tag = self._row_tag()
@@ -591,18 +624,23 @@ class _XlsxReader(_Reader):
     def _windowed_rows(self) -> Iterator[Row]:
         from python_calamine import CalamineError
 
-        with tempfile.TemporaryDirectory(prefix="gonghui-sheet-") as folder:
-            target = Path(folder) / "window.xlsx"
-            for window in self._windows():
+        # The pass may continue in a forked process (core.forked): each window gets a file of its own, and
+        # whichever process ends the pass removes the folder.
+        with tempfile.TemporaryDirectory(prefix="gonghui-sheet-", ignore_cleanup_errors=True) as folder:
+            for number, window in enumerate(self._windows()):
+                target = Path(folder) / f"window-{number}.xlsx"
                 self._write_window(target, window)
+                del window
                 workbook = _open_calamine(str(target))
                 try:
                     sheet = workbook.get_sheet_by_name(self.sheet_name)
+                    rows = _calamine_rows(sheet, check_nul=False)
                 except (CalamineError, ValueError):
                     raise SheetDamaged() from None
-                yield from _calamine_rows(sheet, check_nul=False)
-                del sheet
+                yield from rows
+                del sheet, rows
                 workbook.close()
+                target.unlink(missing_ok=True)
 
     def _windows(self) -> Iterator[bytes]:
         """The sheet's XML cut into complete worksheets of at most WINDOW_BYTES and WINDOW_ROWS rows:
@@ -615,6 +653,7 @@ class _XlsxReader(_Reader):
         first = before = last = 0  # numbers of the window's first row, the row before it, the last row seen
         in_rows = done = False
         row_tag = self._row_tag()
+        needle = b"<" + self.prefix + b"row"
         chunks = self._stream(self.sheet_part)
         while not done:
             chunk = next(chunks, None)
@@ -634,6 +673,7 @@ class _XlsxReader(_Reader):
                 prologue = data[: start.end()]
                 data = data[start.end() :]
                 row_tag = self._row_tag()
+                needle = b"<" + prefix + b"row"
                 in_rows = True
             end = data.find(b"</" + prefix + b"sheetData")
             if end >= 0:
@@ -644,6 +684,21 @@ class _XlsxReader(_Reader):
                 # Cut before the last row's start: everything before it is whole rows.
                 cut = max(data.rfind(b"<" + prefix + b"row"), 0)
                 rows_data, pending = data[:cut], data[cut:]
+            if window_rows:
+                # The common case: the whole chunk fits in the open window (rows carry their numbers and
+                # ascend, so the chunk's last row says how far it reaches): no row-by-row walk.
+                tail = rows_data[rows_data.rfind(needle) :]
+                numbered = row_tag.match(tail)
+                reach = _ROW_NUMBER.search(numbered.group(1)) if numbered else None
+                if (
+                    reach is not None
+                    and len(window) + len(rows_data) < WINDOW_BYTES
+                    and int(reach.group(1)) - first < WINDOW_ROWS
+                ):
+                    window += rows_data
+                    window_rows += rows_data.count(needle)
+                    last = int(reach.group(1))
+                    continue
             segment = 0
             for match in row_tag.finditer(rows_data):
                 numbered = _ROW_NUMBER.search(match.group(1))

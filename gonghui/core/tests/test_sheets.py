@@ -173,6 +173,16 @@ def _raw(content: bytes):  # type: ignore[no-untyped-def]
     return lambda path: (path.write_bytes(content), path)[1]
 
 
+def _ods_with(path: Path, replace: tuple[bytes, bytes]) -> Path:
+    """libreoffice.ods with its content.xml edited."""
+    with zipfile.ZipFile(FIXTURES / "libreoffice.ods") as source:
+        parts: dict[str, bytes | str] = {n: source.read(n) for n in source.namelist()}
+    content = parts["content.xml"]
+    assert isinstance(content, bytes) and replace[0] in content
+    parts["content.xml"] = content.replace(replace[0], replace[1], 1)
+    return _zip(path, parts)
+
+
 HOSTILE = [
     ("empty.xlsx", _raw(b""), "sheet_empty"),
     ("virus.xlsx", _raw(b"MZ\x90\x00not a sheet"), "sheet_not_spreadsheet"),
@@ -207,6 +217,20 @@ HOSTILE = [
         "sheet_too_many_columns",
     ),
     ("nul_reference.xlsx", lambda p: _with_sheet(p, (b"<v>1</v>", b"<v>&#0;</v>")), "sheet_nul_character"),
+    (
+        "repeated_cell.ods",
+        lambda p: _ods_with(
+            p, (b"<table:table-cell ", b'<table:table-cell table:number-columns-repeated="16000" ')
+        ),
+        "sheet_too_many_columns",
+    ),
+    (
+        "repeated_row.ods",
+        lambda p: _ods_with(
+            p, (b"<table:table-row ", b'<table:table-row table:number-rows-repeated="1000000" ')
+        ),
+        "sheet_too_many_rows",
+    ),
     ("nul.csv", _raw("姓名,公民身份号码\n李\x00,1\n".encode()), "sheet_nul_character"),
     ("nul16.txt", _raw(codecs.BOM_UTF16_LE + b"\x00\x00"), "sheet_nul_character"),
     ("latin1.csv", _raw(b"\xff\xfe\xfdname,id\n"[2:] + b"\x80\xff\n"), "sheet_encoding"),

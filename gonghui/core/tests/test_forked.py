@@ -1,4 +1,5 @@
 import os
+from typing import Any
 
 import pytest
 
@@ -62,7 +63,7 @@ def test_it_stops_the_child_when_the_consumer_leaves_early():
             n += 1
             yield (n, os.getpid())
 
-    items = iterate_in_child(produce, pack=same, unpack=same)
+    items: Any = iterate_in_child(produce, pack=same, unpack=same)  # a generator: it has close()
     child = 0
     for n, pid in items:
         child = pid
@@ -90,7 +91,7 @@ def test_it_stops_a_child_blocked_on_a_full_pipe_even_under_a_polite_sigterm_han
 
     previous = signal.signal(signal.SIGTERM, lambda *_: None)
     try:
-        items = iterate_in_child(produce_and_tell, pack=same, unpack=same)
+        items: Any = iterate_in_child(produce_and_tell, pack=same, unpack=same)
         for n, item in enumerate(items):
             if n == 0:
                 children.append(int(item))

@@ -6,6 +6,7 @@ import csv
 import datetime
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -31,11 +32,11 @@ LIMITS = SheetLimits(max_bytes=10 << 20, max_rows=1000, max_columns=100)
 JOINED = [datetime.date(2024, 5, 29), datetime.date(2023, 1, 15), datetime.date(2019, 12, 31)]
 
 
-def read(path: Path, limits: SheetLimits = LIMITS) -> list[tuple[int, list[object]]]:
+def read(path: Path, limits: SheetLimits = LIMITS) -> list[tuple[int, list[Any]]]:
     return list(open_sheet(path, path.name, limits=limits).rows())
 
 
-def calamine_rows(path: Path) -> list[tuple[int, list[object]]]:
+def calamine_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """The file as python-calamine reads it on its own: every row from A1, empty ones dropped."""
     sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
     found = []
@@ -47,7 +48,7 @@ def calamine_rows(path: Path) -> list[tuple[int, list[object]]]:
     return found
 
 
-def openpyxl_rows(path: Path) -> list[tuple[int, list[object]]]:
+def openpyxl_rows(path: Path) -> list[tuple[int, list[Any]]]:
     """The file as openpyxl reads it: None for empty, a datetime at midnight for a date."""
     sheet = openpyxl.load_workbook(path, read_only=True, data_only=True).worksheets[0]
     found = []
@@ -264,7 +265,7 @@ def test_it_names_columns_as_a_spreadsheet_does():
 def test_the_problem_report_writes_values_back_as_they_were_read(tmp_path):
     source = read(FIXTURES / "openpyxl.xlsx")
     target = tmp_path / "report.xlsx"
-    formula_like = ["4", '=HYPERLINK("http://evil.example","x")', "-1", "@SUM(A1)"]
+    formula_like: list[Any] = ["4", '=HYPERLINK("http://evil.example","x")', "-1", "@SUM(A1)"]
     write_problem_report(
         target,
         head=[source[0][1]],

@@ -82,9 +82,15 @@ GONGHUI_COLLECT_PRIVATE_KEY = os.environ.get("GONGHUI_COLLECT_PRIVATE_KEY") or N
 # TOTP for roles that may reveal personal data. Only DEBUG may switch it off.
 GONGHUI_2FA_REQUIRED = env_bool("GONGHUI_2FA_REQUIRED", True)
 OTP_TOTP_ISSUER = "gonghui 工会"
-# Login lock-out: this many failures in a row lock the account for GONGHUI_LOCKOUT_MINUTES.
+# Login: after this many wrong passwords for one login from one address, that pair waits
+# GONGHUI_LOGIN_DELAY_SECONDS before its next try, twice as long after each further failure, at most
+# GONGHUI_LOCKOUT_MINUTES. The account itself is never locked (anyone could lock anyone out).
 GONGHUI_LOCKOUT_THRESHOLD = env_int("GONGHUI_LOCKOUT_THRESHOLD", 5)
+GONGHUI_LOGIN_DELAY_SECONDS = env_int("GONGHUI_LOGIN_DELAY_SECONDS", 30)
 GONGHUI_LOCKOUT_MINUTES = env_int("GONGHUI_LOCKOUT_MINUTES", 15)
+# Reverse proxies in front of the app (nginx: 1); the client's address is then read from
+# X-Forwarded-For. 0 = clients connect directly (REMOTE_ADDR).
+GONGHUI_TRUSTED_PROXIES = env_int("GONGHUI_TRUSTED_PROXIES", 0)
 # Roster import (members app): the largest file accepted and the most data rows in one file.
 GONGHUI_ROSTER_MAX_UPLOAD_BYTES = env_int("GONGHUI_ROSTER_MAX_UPLOAD_BYTES", 50 * 1024 * 1024)
 GONGHUI_ROSTER_MAX_ROWS = env_int("GONGHUI_ROSTER_MAX_ROWS", 1_000_000)
@@ -99,6 +105,9 @@ GONGHUI_CARD_FINGERPRINT_BRIDGE_URL = os.environ.get(
 )
 # Longest single text value accepted anywhere (form field or JSON string) before the field's own limit.
 GONGHUI_MAX_TEXT_LENGTH = env_int("GONGHUI_MAX_TEXT_LENGTH", 10_000)
+# Deepest nesting of a JSON body; deeper bodies are refused before they are parsed (the API's own
+# schemas nest at most five levels).
+GONGHUI_MAX_JSON_DEPTH = env_int("GONGHUI_MAX_JSON_DEPTH", 32)
 
 
 def check_settings() -> None:

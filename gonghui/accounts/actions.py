@@ -13,12 +13,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from gonghui.accounts.models import ApiToken, User
+from gonghui.accounts.models import ApiToken, LoginThrottle, User
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.fields import EncryptedTextField
 from gonghui.core.phones import normalise_phone
-from gonghui.core.pii import secret_digest
+from gonghui.core.pii import blind_index, secret_digest
 from gonghui.orgs.models import PARTNER_ROLES, ROLE_RANK, ROLE_UNIT_KINDS, OrgUnit, Role, RoleAssignment
 from gonghui.orgs.scope import RANK_MANAGE_STAFF, can_reveal_pii, forget_roles, needs_second_factor, rank_at
 
@@ -187,34 +187,75 @@ def _home_unit(user: User) -> OrgUnit | None:
     return assignment.unit if assignment else None
 
 
+def login_throttle_keys(username: str, address: str) -> tuple[str, str]:
+    """Keyed hashes of the lower-cased login name and of the address (never stored in clear)."""
+    return (
+        blind_index(username.strip().lower(), purpose="login_name"),
+        blind_index(address, purpose="login_address"),
+    )
+
+
+def login_delay(failures: int) -> datetime.timedelta | None:
+    """How long a (name, address) waits after its `failures`-th wrong password in a row."""
+    over = failures - settings.GONGHUI_LOCKOUT_THRESHOLD
+    if over < 0:
+        return None
+    cap = settings.GONGHUI_LOCKOUT_MINUTES * 60
+    return datetime.timedelta(seconds=min(cap, settings.GONGHUI_LOGIN_DELAY_SECONDS * 2 ** min(over, 20)))
+
+
+# A quiet day forgives: the count starts again after this long without a failure.
+LOGIN_FAILURES_FORGOTTEN_AFTER = datetime.timedelta(hours=24)
+
+
 @transaction.atomic(durable=True)
-def do_record_login_failure(*, user: User, now: datetime.datetime | None = None) -> User:
-    """Count a wrong password; lock the account for a while after too many in a row."""
+def do_record_login_failure(
+    *, username: str, address: str, user: User | None, now: datetime.datetime | None = None
+) -> LoginThrottle:
+    """Count a wrong password for (login name, address) — whether the name exists or not — and set the
+    pair's next allowed try. The account is not locked: its owner elsewhere still signs in."""
     now = now or timezone.now()
-    user = User.objects.select_for_update().get(pk=user.pk)
-    user.failed_login_count += 1
+    account_key, address_key = login_throttle_keys(username, address)
+    throttle, _created = LoginThrottle.objects.select_for_update().get_or_create(
+        account_key=account_key, address_key=address_key, defaults={"last_failed_at": now}
+    )
+    if now - throttle.last_failed_at > LOGIN_FAILURES_FORGOTTEN_AFTER:
+        throttle.failures = 0
+    throttle.failures += 1
+    throttle.last_failed_at = now
+    delay = login_delay(throttle.failures)
+    throttle.blocked_until = now + delay if delay else None
+    throttle.save()
     changed = ["failed_login_count"]
-    if user.failed_login_count >= settings.GONGHUI_LOCKOUT_THRESHOLD:
-        user.locked_until = now + datetime.timedelta(minutes=settings.GONGHUI_LOCKOUT_MINUTES)
-        changed.append("locked_until")
-    user.save(update_fields=changed)
-    unit = _home_unit(user)
+    unit = None
+    if user is not None:
+        # Shown to the staff managers (the "held back" badge); it no longer stops a login by itself.
+        user = User.objects.select_for_update().get(pk=user.pk)
+        user.failed_login_count += 1
+        if throttle.blocked_until is not None:
+            user.locked_until = max(filter(None, [user.locked_until, throttle.blocked_until]))
+            changed.append("locked_until")
+        user.save(update_fields=changed)
+        unit = _home_unit(user)
+    # A name that does not exist has no place in the tree: the event goes to the city's view.
     record_event(
         acting_user=None,
-        event_type="login_failed" if len(changed) == 1 else "login_locked",
+        event_type="login_delayed" if throttle.blocked_until is not None else "login_failed",
         obj=user,
         unit=unit,
         acting_unit=unit,
-        changed_fields=changed,
-        details={"failures": user.failed_login_count},
+        changed_fields=changed if user is not None else [],
+        details={"failures": throttle.failures, "known_login": user is not None},
         now=now,
     )
-    return user
+    return throttle
 
 
 @transaction.atomic(durable=True)
-def do_record_login(*, user: User, now: datetime.datetime | None = None) -> User:
+def do_record_login(*, user: User, address: str = "", now: datetime.datetime | None = None) -> User:
     now = now or timezone.now()
+    account_key, address_key = login_throttle_keys(user.username, address)
+    LoginThrottle.objects.filter(account_key=account_key, address_key=address_key).delete()
     user.failed_login_count = 0
     user.locked_until = None
     user.last_login = now
@@ -234,8 +275,10 @@ def do_record_login(*, user: User, now: datetime.datetime | None = None) -> User
 
 @transaction.atomic(durable=True)
 def do_unlock_staff(*, acting_user: Any, user: User, unit: OrgUnit) -> User:
+    """Forget the login's wrong passwords from every address (someone guessed; the owner was told)."""
     if rank_at(acting_user, unit) < RANK_MANAGE_STAFF:
         raise Forbidden()
+    LoginThrottle.objects.filter(account_key=login_throttle_keys(user.username, "")[0]).delete()
     user.failed_login_count = 0
     user.locked_until = None
     user.save(update_fields=["failed_login_count", "locked_until"])

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.forms import NameField
 from gonghui.orgs.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit, Role
 
@@ -22,7 +23,7 @@ class OtpForm(forms.Form):
 
 class StaffForm(forms.Form):
     username = forms.RegexField(label=_("Login name"), max_length=150, regex=r"^[\w.@+-]+$")
-    display_name = forms.CharField(label=_("Name"), max_length=100)
+    display_name = NameField(label=_("Name"), max_length=100)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     password = forms.CharField(label=_("Initial password"), max_length=128, widget=forms.PasswordInput)
     unit = UnitChoiceField(label=_("Union"), queryset=OrgUnit.objects.none())

@@ -40,6 +40,29 @@ class User(AbstractUser):
         return acting_unit_id_for(self, unit)
 
 
+class LoginThrottle(models.Model):
+    """Wrong passwords for one login name from one address. After GONGHUI_LOCKOUT_THRESHOLD of them the
+    pair waits before its next try, twice as long after each further failure: guessing from one place
+    slows to a crawl, while the account's owner (elsewhere) still signs in, and nobody can lock an
+    account by failing on purpose. Names that exist and names that do not are counted alike, so the
+    answers do not tell them apart. Only keyed hashes are kept: people type passwords into the name
+    box, and an address is personal data."""
+
+    account_key = models.CharField(max_length=64)
+    address_key = models.CharField(max_length=64)
+    failures = models.PositiveIntegerField(default=0)
+    last_failed_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account_key", "address_key"], name="loginthrottle_one_per_pair")
+        ]
+
+    def __str__(self) -> str:
+        return f"login throttle #{self.pk}"
+
+
 class ApiToken(models.Model):
     """Bearer token for devices and partner systems. Only a SHA-256 of the secret is stored."""
 

@@ -1,14 +1,14 @@
 import hmac
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from gonghui.accounts.models import ApiToken, User
 from gonghui.core.models import AuditEvent
 from gonghui.core.pii import secret_digest
 from gonghui.orgs.models import RoleAssignment
-from gonghui.orgs.scope import RANK_MANAGE_STAFF, RANK_READ_AUDIT, path_q
+from gonghui.orgs.scope import RANK_MANAGE_STAFF, RANK_READ_AUDIT, is_city_wide, path_q
 
 
 def staff_in_scope(acting_user: Any) -> QuerySet[User]:
@@ -70,10 +70,12 @@ def find_user_by_token(raw: str) -> User | None:
 def list_audit_events(
     *, acting_user: Any, event_type: str | None = None, object_type: str | None = None
 ) -> QuerySet[AuditEvent]:
-    """Audit events about objects in the user's subtree, newest first."""
-    events = AuditEvent.objects.filter(
-        path_q(acting_user, "unit__path", min_rank=RANK_READ_AUDIT)
-    ).select_related("actor", "acting_unit", "unit")
+    """Audit events about objects in the user's subtree, newest first. An event with no place in the
+    tree (a refusal by a partner key nobody knows, loading the regions) belongs to the city's view."""
+    visible = path_q(acting_user, "unit__path", min_rank=RANK_READ_AUDIT)
+    if is_city_wide(acting_user, min_rank=RANK_READ_AUDIT):
+        visible |= Q(unit__isnull=True)
+    events = AuditEvent.objects.filter(visible).select_related("actor", "acting_unit", "unit")
     if event_type:
         events = events.filter(event_type=event_type)
     if object_type:

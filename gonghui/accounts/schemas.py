@@ -1,6 +1,7 @@
 from ninja import Field, Schema
 
 from gonghui.accounts.models import User
+from gonghui.core.api_support import NameText
 from gonghui.core.pii import mask_phone
 from gonghui.orgs.models import Role
 
@@ -43,7 +44,7 @@ class MeOut(Schema):
 
 class StaffIn(Schema):
     username: str = Field(..., min_length=2, max_length=150, pattern=r"^[\w.@+-]+$")
-    display_name: str = Field(..., min_length=1, max_length=100)
+    display_name: NameText = Field(..., min_length=1, max_length=100)
     password: str = Field(..., min_length=10, max_length=128)
     phone: str = Field("", max_length=20)
     unit_id: int

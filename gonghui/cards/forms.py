@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.cards.actions import RejectReason
 from gonghui.cards.models import BankBranch
+from gonghui.core.forms import LabelField
 from gonghui.orgs.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit
 
@@ -16,7 +17,7 @@ class RejectForm(forms.Form):
             if code not in (RejectReason.ID_MISMATCH, RejectReason.ID_EXPIRED)
         ],
     )
-    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+    note = LabelField(label=_("Note"), max_length=200, required=False)
 
 
 class MedicalForm(forms.Form):
@@ -24,11 +25,11 @@ class MedicalForm(forms.Form):
 
 
 class StockForm(forms.Form):
-    label = forms.CharField(label=_("Box label"), max_length=100)
+    label = LabelField(label=_("Box label"), max_length=100)
 
 
 class BatchForm(forms.Form):
-    batch = forms.CharField(label=_("Batch number"), max_length=40, required=False)
+    batch = LabelField(label=_("Batch number"), max_length=40, required=False)
     numbers = forms.CharField(
         label=_("Card numbers, one per line"), widget=forms.Textarea(attrs={"rows": 6}), max_length=200_000
     )
@@ -36,7 +37,7 @@ class BatchForm(forms.Form):
 
 class VoidForm(forms.Form):
     number = forms.CharField(label=_("Card number"), max_length=40)
-    reason = forms.CharField(label=_("Why it is voided"), max_length=200)
+    reason = LabelField(label=_("Why it is voided"), max_length=200)
 
 
 class BulkForm(forms.Form):

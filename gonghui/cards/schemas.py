@@ -5,7 +5,7 @@ from ninja import Field, Schema
 
 from gonghui.cards.models import CardApplication
 from gonghui.cards.queries import union_hierarchy_name
-from gonghui.core.api_support import Id, api_enum
+from gonghui.core.api_support import Id, LabelText, NameText, api_enum
 
 ApplicationStatus = api_enum("CardApplicationStatus", CardApplication.Status)
 
@@ -100,7 +100,7 @@ class StatusIn(Schema):
     status: Literal["ISSUED", "ACTIVATED", "REJECTED", "MEDICAL_LINKED"]
     card_number: str = Field("", max_length=40)
     reason: str = Field("", max_length=32)
-    note: str = Field("", max_length=200)
+    note: LabelText = Field("", max_length=200)
     medical_account: str = Field("", max_length=40)
 
 
@@ -115,11 +115,11 @@ class StatusOut(Schema):
 class IdCardReadIn(Schema):
     """The reader bridge's JSON (docs/cards.md). Dates are ISO; valid_until null means 长期."""
 
-    name: str = Field(..., min_length=1, max_length=50)
+    name: NameText = Field(..., min_length=1, max_length=50)
     resident_id: str = Field(..., min_length=1, max_length=40)
     valid_from: datetime.date
     valid_until: datetime.date | None
-    issuing_authority: str = Field(..., min_length=1, max_length=100)
+    issuing_authority: LabelText = Field(..., min_length=1, max_length=100)
     reader_id: str = Field("", max_length=64)
 
 

@@ -369,6 +369,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
         # A bank operator's "service cards" is the pad: the officers' list holds nothing for them.
         return redirect("cards:pad")
     status = request.GET.get("status", "")
+    # The member search posts: a resident ID or phone typed into it must not land in access logs.
+    member_query = request.POST.get("member", "")[:50] if request.method == "POST" else ""
     applications = queries.list_card_applications(
         acting_user=request.user, status=status if status in Status.values else None
     )[:300]
@@ -380,10 +382,8 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "status": status,
             "statuses": Status.choices,
             "bulk_form": BulkForm(units=_member_unions(request)),
-            "member_query": request.GET.get("member", "")[:50],
-            "member_matches": queries.find_members_to_apply(
-                acting_user=request.user, text=request.GET.get("member", "")[:50]
-            ),
+            "member_query": member_query,
+            "member_matches": queries.find_members_to_apply(acting_user=request.user, text=member_query),
             "reasons": actions.RejectReason.LABELS,
         },
     )

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.accounts.models import User
+from gonghui.core.forms import LabelField
 from gonghui.orgs.forms import UnitChoiceField
 from gonghui.orgs.models import OrgUnit
 
@@ -16,7 +17,7 @@ class CollectorChoiceField(forms.ModelChoiceField):
 class DeviceForm(forms.Form):
     collector = CollectorChoiceField(label=_("Collector"), queryset=User.objects.none())
     unit = UnitChoiceField(label=_("Collects for"), queryset=OrgUnit.objects.none())
-    name = forms.CharField(
+    name = LabelField(
         label=_("Phone name"),
         max_length=100,
         help_text=_("So you can tell the phones apart, e.g. the collector's name and the phone model."),

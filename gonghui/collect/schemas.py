@@ -5,6 +5,7 @@ from typing import Literal
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from gonghui.core.api_support import LabelText, NameText
 from gonghui.members.models import EmploymentStatus
 
 
@@ -136,15 +137,15 @@ class RecordIn(Schema):
     union_id: int
     # The 沟通会 the worker was enrolled at, if the collector picked one (a primary key's range).
     meeting_id: int | None = Field(None, ge=1, le=2**63 - 1)
-    name: str = Field(..., max_length=100)
+    name: NameText = Field(..., max_length=100)
     resident_id: str = Field(..., max_length=40)
     phone: str = Field("", max_length=30)
-    ethnicity: str = Field("", max_length=20)
+    ethnicity: LabelText = Field("", max_length=20)
     education: str = Field("", max_length=20)
     political_status: str = Field("", max_length=20)
     hukou_type: str = Field("", max_length=20)
     is_migrant_worker: bool = False
-    employer_name: str = Field("", max_length=200)
+    employer_name: NameText = Field("", max_length=200)
     employment_status: str = Field(EmploymentStatus.EMPLOYED.value, max_length=20)
     consent: bool = False
     collected_at: datetime.datetime | None = None

@@ -26,7 +26,9 @@ EVENT_LABELS = {
     "join_link_revoked": _("Join QR code revoked"),
     "login": _("Signed in"),
     "login_failed": _("Wrong password"),
+    # Before logins were held back per address instead of locked (2026-12); kept for those audit rows.
     "login_locked": _("Login locked"),
+    "login_delayed": _("Login held back after wrong passwords"),
     "member_enrolled": _("Member enrolled"),
     "membership_approved": _("Application approved"),
     "membership_rejected": _("Application rejected"),

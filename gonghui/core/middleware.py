@@ -1,12 +1,24 @@
-"""Refuse hostile input before any view runs: NUL characters and over-long values get a 4xx, not a 500.
+"""Refuse hostile input before any view runs (before login and CSRF too): a 4xx with a code, never a 500.
 
-PostgreSQL cannot store a NUL character in text and raises deep inside a save; checking here, once,
-means no view, form or schema has to remember it. Multipart file contents are not inspected (an .xlsx
-legitimately holds NUL bytes); only the form fields beside them are.
+In this order, each check cheap and none recursive:
+- size: a body over DATA_UPLOAD_MAX_MEMORY_SIZE (the roster limit for multipart) is refused unread;
+- depth: a JSON body nested deeper than GONGHUI_MAX_JSON_DEPTH is refused from its bracket skeleton,
+  before any parser sees it (Python's json recurses once per level and gives up with RecursionError);
+- characters: every query value, form field and JSON string or key is checked once for what no input may
+  hold (core/text.py: NUL, lone surrogates, control characters) and for its length;
+- personal numbers: a resident ID or mobile number in a query string is refused, because web addresses
+  end up in access logs and browser history (searches by number go in a POST body).
+
+Multipart file contents are not inspected (an .xlsx legitimately holds NUL bytes); only the form fields
+beside them are. What a given field may hold beyond this (one line, no zero-width characters) is the
+field's own rule, also in core/text.py.
 """
 
 import json
+import re
 from collections.abc import Callable, Iterable
+from itertools import accumulate
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
@@ -16,13 +28,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gonghui.core.errors import DomainError, InvalidInput
+from gonghui.core.text import NulCharacter, refuse_unstorable, to_half_width
 
-
-class NulCharacter(InvalidInput):
-    code = "nul_character"
-    default_message = gettext_lazy(
-        "The input contains an invisible NUL character; remove it and submit again."
-    )
+__all__ = ["NulCharacter", "check_json_body", "error_response"]
 
 
 class ValueTooLong(InvalidInput):
@@ -36,16 +44,75 @@ class BodyTooLarge(InvalidInput):
     status = 413
 
 
-def _strings(value: object) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield str(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+class JsonTooDeep(InvalidInput):
+    code = "json_too_deep"
+    default_message = gettext_lazy("The submitted data is nested too deeply to be read.")
+
+
+class PersonalNumberInUrl(InvalidInput):
+    code = "personal_number_in_url"
+    default_message = gettext_lazy(
+        "A resident ID or mobile number must not be put in a web address (addresses are kept in logs): "
+        "search for it with the search box, which sends it in the request body."
+    )
+
+
+# A JSON string literal (the unrolled form: no backtracking, no recursion in the regex engine).
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_OPENING = frozenset(b"[{")
+# 18-character resident ID, 11-digit mainland mobile number; not inside a longer run of digits/letters.
+_PERSONAL_NUMBER = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
+# People type numbers in groups ("138 1234 5678", "110101-1990..."), and in full-width digits.
+_DIGIT_GAP = re.compile(r"(?<=\d)[\s\-]+(?=[\dXx])")
+
+
+def holds_personal_number(value: str) -> bool:
+    return bool(_PERSONAL_NUMBER.search(_DIGIT_GAP.sub("", to_half_width(value))))
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of brackets outside string literals, counted without parsing or recursion."""
+    skeleton = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if not skeleton:
+        return 0
+    return max(accumulate(1 if byte in _OPENING else -1 for byte in skeleton))
+
+
+def _json_strings(value: Any) -> Iterable[str]:
+    """Every string and key in a parsed JSON value, walked with a list instead of recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                yield key
+                stack.append(child)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def check_strings(values: Iterable[str], *, limit: int | None = None) -> None:
+    limit = limit or settings.GONGHUI_MAX_TEXT_LENGTH
+    for value in values:
+        refuse_unstorable(value)
+        if len(value) > limit:
+            raise ValueTooLong()
+
+
+def check_json_body(body: bytes) -> Any:
+    """Depth first, then parse, then every string: the checks this middleware makes of a JSON body, for
+    JSON it cannot see (the sealed records of the collector phone are opened by their own action).
+    Raises a DomainError, or ValueError for malformed JSON; returns the parsed value."""
+    if b"\x00" in body or b"\\u0000" in body:
+        raise NulCharacter()
+    if json_depth(body) > settings.GONGHUI_MAX_JSON_DEPTH:
+        raise JsonTooDeep()
+    data = json.loads(body or b"null")
+    check_strings(_json_strings(data))
+    return data
 
 
 def error_response(request: HttpRequest, error: DomainError) -> HttpResponse:
@@ -69,13 +136,13 @@ class RejectBadInputMiddleware:
         return self.get_response(request)
 
     def check(self, request: HttpRequest) -> None:
-        limit = settings.GONGHUI_MAX_TEXT_LENGTH
         raw_query = request.META.get("QUERY_STRING", "")
         if b"\x00" in unquote_to_bytes(request.path_info) or b"\x00" in unquote_to_bytes(raw_query):
             raise NulCharacter()
-        for value in request.GET.values():
-            if len(value) > limit:
-                raise ValueTooLong()
+        query_values = [v for key in request.GET for v in [key, *request.GET.getlist(key)]]
+        check_strings(query_values)
+        if any(holds_personal_number(value) for value in query_values):
+            raise PersonalNumberInUrl()
         if request.method not in {"POST", "PUT", "PATCH"}:
             return
         try:
@@ -88,23 +155,19 @@ class RejectBadInputMiddleware:
             # the largest legitimate upload is a roster, so that limit (plus the form's room) caps it.
             if length > settings.GONGHUI_ROSTER_MAX_UPLOAD_BYTES + (1 << 20):
                 raise BodyTooLarge()
-            values: Iterable[str] = (v for key in request.POST for v in [key, *request.POST.getlist(key)])
-        else:
-            if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
-                raise BodyTooLarge()
-            body = request.body
-            if b"\x00" in body:
-                raise NulCharacter()
-            # The API parses any body as JSON whatever its declared type, so inspect it the same way.
-            if content_type == "application/json" or request.path.startswith("/api/"):
-                try:
-                    values = _strings(json.loads(body or b"null"))
-                except ValueError:
-                    return  # malformed JSON is the API's own 4xx to give
-            else:
-                values = (v for key in request.POST for v in [key, *request.POST.getlist(key)])
-        for value in values:
-            if "\x00" in value:
-                raise NulCharacter()
-            if len(value) > limit:
-                raise ValueTooLong()
+            check_strings(v for key in request.POST for v in [key, *request.POST.getlist(key)])
+            return
+        if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
+            raise BodyTooLarge()
+        body = request.body
+        if b"\x00" in body:
+            raise NulCharacter()
+        # The API parses any body as JSON whatever its declared type, so inspect it the same way; a body
+        # declared as JSON is inspected wherever it is sent (nothing may parse it before this check).
+        if content_type == "application/json" or request.path.startswith("/api/"):
+            try:
+                check_json_body(body)
+            except ValueError:
+                return  # malformed JSON is the API's own 4xx to give
+            return
+        check_strings(v for key in request.POST for v in [key, *request.POST.getlist(key)])

@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.forms import AddressField, NameField
 from gonghui.enterprises.actions import EnterpriseData
 from gonghui.enterprises.models import Industry, UnitType
 from gonghui.orgs.forms import UnitChoiceField
@@ -11,15 +12,15 @@ from gonghui.orgs.models import OrgUnit, Region
 
 class EnterpriseForm(forms.Form):
     uscc = forms.CharField(label=_("Unified social credit code"), max_length=40)
-    name = forms.CharField(label=_("Name"), max_length=200)
-    address = forms.CharField(label=_("Address"), max_length=300, required=False)
+    name = NameField(label=_("Name"), max_length=200)
+    address = AddressField(label=_("Address"), max_length=300, required=False)
     district = forms.ModelChoiceField(label=_("District"), queryset=Region.objects.none())
     street = forms.ModelChoiceField(label=_("Street / town"), queryset=Region.objects.none(), required=False)
     industry = forms.ChoiceField(label=_("Industry"), choices=Industry.choices)
     unit_type = forms.ChoiceField(label=_("Unit type"), choices=UnitType.choices)
     employee_count = forms.IntegerField(label=_("Employees"), min_value=0, max_value=10_000_000)
     female_employee_count = forms.IntegerField(label=_("Women employees"), min_value=0, max_value=10_000_000)
-    contact_name = forms.CharField(label=_("Contact person"), max_length=50, required=False)
+    contact_name = NameField(label=_("Contact person"), max_length=50, required=False)
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=20, required=False)
     managing_unit = UnitChoiceField(label=_("Looked after by"), queryset=OrgUnit.objects.none())
 

@@ -2,6 +2,7 @@ import datetime
 
 from ninja import Field, Schema
 
+from gonghui.core.api_support import AddressText, NameText
 from gonghui.core.pii import mask_phone
 from gonghui.enterprises.models import Enterprise, Industry, UnitType
 
@@ -30,15 +31,15 @@ class EnterpriseOut(Schema):
 
 
 class EnterpriseUpdateIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
-    address: str = Field("", max_length=300)
+    name: NameText = Field(..., min_length=1, max_length=200)
+    address: AddressText = Field("", max_length=300)
     district_code: str = Field(..., max_length=12)
     street_code: str | None = Field(None, max_length=12)
     industry: Industry
     unit_type: UnitType
     employee_count: int = Field(0, ge=0, le=10_000_000)
     female_employee_count: int = Field(0, ge=0, le=10_000_000)
-    contact_name: str = Field("", max_length=50)
+    contact_name: NameText = Field("", max_length=50)
     contact_phone: str = Field("", max_length=20)
     managing_unit_id: int
 
@@ -63,9 +64,9 @@ class WorksiteOut(Schema):
 
 
 class WorksiteIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
+    name: NameText = Field(..., min_length=1, max_length=200)
     kind: str = Field(..., max_length=16)
-    address: str = Field("", max_length=300)
+    address: AddressText = Field("", max_length=300)
     street_code: str = Field(..., max_length=12)
     managing_unit_id: int
     contractor_id: int | None = None

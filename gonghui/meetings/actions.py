@@ -18,6 +18,7 @@ from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import blind_index, secret_digest
+from gonghui.core.text import TextKind, clean_text
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.enterprises.queries import enterprises_in_scope
 from gonghui.meetings.models import (
@@ -854,7 +855,8 @@ def _parse_answer(question: Question, raw: Any) -> Answer | None:
     elif question.kind == QuestionKind.TEXT:
         if len(text) > MAX_TEXT_ANSWER:
             raise InvalidInput(_("An answer is at most 2000 characters."), field=field_name)
-        answer.text = text
+        # Every channel's answers end here (the survey page, the API, the collector phone's sealed ones).
+        answer.text = clean_text(text, TextKind.FREE_TEXT, field=field_name)
     elif question.kind == QuestionKind.NUMBER:
         try:
             number = Decimal(text.replace(",", ""))

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.cards.models import BankBranch
 from gonghui.cards.queries import branches_for_routing
+from gonghui.core.forms import AddressField, FreeTextField, LabelField, LabelLinesField, NameField
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.enterprises.queries import enterprises_in_scope, list_worksites
 from gonghui.meetings.actions import (
@@ -39,7 +40,7 @@ def organiser_units(user: Any) -> Any:
 
 class MeetingForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=MeetingKind.choices)
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = LabelField(label=_("Title"), max_length=200)
     organiser = UnitChoiceField(label=_("Organising union"), queryset=OrgUnit.objects.none())
     starts_at = LocalDateTimeField(label=_("Starts at"))
     ends_at = LocalDateTimeField(label=_("Ends at"))
@@ -51,14 +52,14 @@ class MeetingForm(forms.Form):
     worksite = forms.ModelChoiceField(
         label=_("Worksite"), queryset=Worksite.objects.none(), required=False, empty_label=_("— none —")
     )
-    address = forms.CharField(label=_("Address or spot (e.g. the lobby)"), max_length=300, required=False)
+    address = AddressField(label=_("Address or spot (e.g. the lobby)"), max_length=300, required=False)
     target_enterprises = forms.ModelMultipleChoiceField(
         label=_("Target enterprises"),
         queryset=Enterprise.objects.none(),
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
-    partner_units = forms.CharField(
+    partner_units = LabelLinesField(
         label=_("Partner units taking part (one a line)"),
         required=False,
         max_length=2000,
@@ -140,31 +141,31 @@ class CloseForm(forms.Form):
     materials_handed_out = forms.IntegerField(
         label=_("Materials handed out"), min_value=0, max_value=100_000, initial=0
     )
-    notes = forms.CharField(
+    notes = FreeTextField(
         label=_("Notes"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    management_attendees = forms.CharField(
+    management_attendees = FreeTextField(
         label=_("Attended for the management"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    concerns = forms.CharField(
+    concerns = FreeTextField(
         label=_("Concerns raised"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
     )
-    service_package = forms.CharField(
+    service_package = FreeTextField(
         label=_("Service package offered"),
         required=False,
         max_length=5000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
-    follow_up_1 = forms.CharField(label=_("Follow-up"), required=False, max_length=300)
-    owner_1 = forms.CharField(label=_("Owner"), required=False, max_length=100)
+    follow_up_1 = LabelField(label=_("Follow-up"), required=False, max_length=300)
+    owner_1 = NameField(label=_("Owner"), required=False, max_length=100)
     due_1 = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    follow_up_2 = forms.CharField(label=_("Follow-up"), required=False, max_length=300)
-    owner_2 = forms.CharField(label=_("Owner"), required=False, max_length=100)
+    follow_up_2 = LabelField(label=_("Follow-up"), required=False, max_length=300)
+    owner_2 = NameField(label=_("Owner"), required=False, max_length=100)
     due_2 = forms.DateField(
         label=_("Due date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -195,7 +196,7 @@ class CloseForm(forms.Form):
 
 
 class StaffCheckInForm(forms.Form):
-    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
+    name = NameField(label=_("Full name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     head_count = forms.IntegerField(
         label=_("Head count (without details)"), min_value=1, max_value=500, initial=1
@@ -222,8 +223,8 @@ class MeetingJoinLinkForm(forms.Form):
 
 class IntentLetterForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("Enterprise"), queryset=Enterprise.objects.none())
-    signatory_name = forms.CharField(label=_("Signed by"), max_length=50)
-    signatory_title = forms.CharField(label=_("Signatory's position"), max_length=100, required=False)
+    signatory_name = NameField(label=_("Signed by"), max_length=50)
+    signatory_title = LabelField(label=_("Signatory's position"), max_length=100, required=False)
     signed_date = forms.DateField(label=_("Signed on"), widget=forms.DateInput(attrs={"type": "date"}))
     scan = forms.FileField(label=_("Scan (PDF, JPEG or PNG, at most 10 MB)"), required=False)
 
@@ -238,7 +239,7 @@ class IntentLetterForm(forms.Form):
 class QuestionnaireNewForm(forms.Form):
     owner = UnitChoiceField(label=_("Owning union"), queryset=OrgUnit.objects.none())
     template = forms.ChoiceField(label=_("Start from"), required=False)
-    title = forms.CharField(label=_("Title (empty: the template's)"), max_length=200, required=False)
+    title = LabelField(label=_("Title (empty: the template's)"), max_length=200, required=False)
 
     def __init__(self, *args: Any, acting_user: Any, templates: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -255,8 +256,8 @@ class QuestionForm(forms.Form):
     by its number."""
 
     kind = forms.ChoiceField(label=_("Kind"), choices=QuestionKind.choices)
-    text = forms.CharField(label=_("Question"), max_length=300)
-    choices = forms.CharField(
+    text = LabelField(label=_("Question"), max_length=300)
+    choices = LabelLinesField(
         label=_("Choices (one a line)"),
         required=False,
         max_length=3000,
@@ -266,7 +267,7 @@ class QuestionForm(forms.Form):
     show_if_position = forms.IntegerField(
         label=_("Show only if question no."), min_value=1, max_value=50, required=False
     )
-    show_if_choice = forms.CharField(label=_("was answered"), max_length=100, required=False)
+    show_if_choice = LabelField(label=_("was answered"), max_length=100, required=False)
 
     def to_spec(self) -> QuestionSpec:
         c = self.cleaned_data
@@ -283,12 +284,12 @@ class QuestionForm(forms.Form):
 class CheckInForm(forms.Form):
     """The worker's own phone: name and phone (or nothing, to be counted anonymously)."""
 
-    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
+    name = NameField(label=_("Full name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
 
 
 class HostCheckInForm(forms.Form):
-    name = forms.CharField(label=_("Full name"), max_length=50, required=False)
+    name = NameField(label=_("Full name"), max_length=50, required=False)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
     head_count = forms.IntegerField(
         label=_("Or a head count without details"), min_value=1, max_value=500, required=False

@@ -4,7 +4,7 @@ from typing import Any
 
 from ninja import Field, Schema
 
-from gonghui.core.api_support import Id, api_enum
+from gonghui.core.api_support import AddressText, FreeText, Id, LabelText, NameText, api_enum
 from gonghui.meetings.models import Cadence, Meeting, MeetingKind, PlaceKind, QuestionKind, ResponseChannel
 
 MeetingStatus = api_enum("MeetingStatus", Meeting.Status)
@@ -52,16 +52,16 @@ class MeetingOut(Schema):
 
 class MeetingIn(Schema):
     kind: MeetingKindEnum  # type: ignore[valid-type]
-    title: str = Field(..., min_length=1, max_length=200)
+    title: LabelText = Field(..., min_length=1, max_length=200)
     organiser_id: Id
     starts_at: datetime.datetime
     ends_at: datetime.datetime
     place_kind: PlaceKindEnum  # type: ignore[valid-type]
     enterprise_id: Id | None = None
     worksite_id: Id | None = None
-    address: str = Field("", max_length=300)
+    address: AddressText = Field("", max_length=300)
     cadence: CadenceEnum = Cadence.ONE_OFF  # type: ignore[valid-type]
-    partner_units: list[str] = Field(default_factory=list, max_length=20)
+    partner_units: list[LabelText] = Field(default_factory=list, max_length=20)
     target_enterprise_ids: list[Id] = Field(default_factory=list, max_length=100)
     questionnaire_id: Id | None = None
     card_branch_id: Id | None = Field(
@@ -78,8 +78,8 @@ class MeetingUpdateIn(MeetingIn):
 
 
 class FollowUpIn(Schema):
-    text: str = Field(..., min_length=1, max_length=300)
-    owner_name: str = Field(..., min_length=1, max_length=100)
+    text: LabelText = Field(..., min_length=1, max_length=300)
+    owner_name: NameText = Field(..., min_length=1, max_length=100)
     due_date: datetime.date
 
 
@@ -87,10 +87,10 @@ class CloseIn(Schema):
     attendance: int | None = Field(None, ge=0, le=100_000)
     consultations: int = Field(0, ge=0, le=100_000)
     materials_handed_out: int = Field(0, ge=0, le=100_000)
-    notes: str = Text
-    management_attendees: str = Field("", max_length=2000)
-    concerns: str = Text
-    service_package: str = Text
+    notes: FreeText = Text
+    management_attendees: FreeText = Field("", max_length=2000)
+    concerns: FreeText = Text
+    service_package: FreeText = Text
     follow_ups: list[FollowUpIn] = Field(default_factory=list, max_length=50)
 
 
@@ -100,7 +100,7 @@ class HostLinkOut(Schema):
 
 
 class CheckInIn(Schema):
-    name: str = Field("", max_length=50)
+    name: NameText = Field("", max_length=50)
     phone: str = Field("", max_length=20)
     head_count: int = Field(1, ge=1, le=500)
 
@@ -124,24 +124,24 @@ class FunnelOut(Schema):
 
 class QuestionIn(Schema):
     kind: QuestionKindEnum  # type: ignore[valid-type]
-    text: str = Field(..., min_length=1, max_length=300)
-    choices: list[str] = Field(default_factory=list, max_length=20)
+    text: LabelText = Field(..., min_length=1, max_length=300)
+    choices: list[LabelText] = Field(default_factory=list, max_length=20)
     required: bool = False
     show_if_position: int | None = Field(None, ge=1, le=50)
-    show_if_choice: str = Field("", max_length=100)
+    show_if_choice: LabelText = Field("", max_length=100)
 
 
 class QuestionnaireCreateIn(Schema):
     owner_id: Id
-    title: str = Field("", max_length=200)
-    description: str = Field("", max_length=2000)
+    title: LabelText = Field("", max_length=200)
+    description: FreeText = Field("", max_length=2000)
     template: str | None = Field(None, max_length=40, description="establishment_ten or worker_needs")
     questions: list[QuestionIn] = Field(default_factory=list, max_length=50)
 
 
 class QuestionnaireEditIn(Schema):
-    title: str = Field(..., min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
+    title: LabelText = Field(..., min_length=1, max_length=200)
+    description: FreeText = Field("", max_length=2000)
     questions: list[QuestionIn] = Field(..., min_length=1, max_length=50)
 
 
@@ -216,8 +216,8 @@ class ResultsOut(Schema):
 
 class IntentLetterIn(Schema):
     enterprise_id: Id
-    signatory_name: str = Field(..., min_length=1, max_length=50)
-    signatory_title: str = Field("", max_length=100)
+    signatory_name: NameText = Field(..., min_length=1, max_length=50)
+    signatory_title: LabelText = Field("", max_length=100)
     signed_date: datetime.date
 
 

@@ -990,7 +990,7 @@ def do_request_member_export(
     reveal them over the whole export (else RevealNotAllowed); either way the export is in the audit log."""
     from gonghui.accounts.actions import RevealNotAllowed
     from gonghui.members.models import ExportJob
-    from gonghui.orgs.scope import can_reveal_pii, scope_paths
+    from gonghui.orgs.scope import can_reveal_pii, scope_paths, scope_top_unit_id
 
     now = now or timezone.now()
     if reveal:
@@ -1010,11 +1010,14 @@ def do_request_member_export(
         reveal=reveal,
         created_at=now,
     )
+    # An export of the user's whole area happened at the top of that area: the officers above it see it.
+    top = scope_top_unit_id(acting_user)
+    place = union if union is not None else OrgUnit.objects.filter(pk=top).first() if top else None
     record_event(
         acting_user=acting_user,
         event_type="members_exported_revealed" if reveal else "members_exported",
         obj=job,
-        unit=union,
+        unit=place,
         details={"filters": filters, "format": file_format, "reveal": reveal},
         now=now,
     )

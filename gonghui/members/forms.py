@@ -3,6 +3,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.forms import LabelField, NameField
 from gonghui.members.actions import EnrolmentData
 from gonghui.members.models import Education, EmploymentStatus, HukouType, PoliticalStatus
 from gonghui.orgs.forms import UnitChoiceField
@@ -15,10 +16,10 @@ def _optional(choices: Any) -> list[tuple[str, str]]:
 
 class EnrolForm(forms.Form):
     union = UnitChoiceField(label=_("Union"), queryset=OrgUnit.objects.none())
-    name = forms.CharField(label=_("Name (as on the ID card)"), max_length=50)
+    name = NameField(label=_("Name (as on the ID card)"), max_length=50)
     resident_id = forms.CharField(label=_("Resident ID number"), max_length=40)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20, required=False)
-    ethnicity = forms.CharField(label=_("Ethnic group"), max_length=20, required=False)
+    ethnicity = LabelField(label=_("Ethnic group"), max_length=20, required=False)
     education = forms.ChoiceField(label=_("Education"), choices=_optional(Education.choices), required=False)
     political_status = forms.ChoiceField(
         label=_("Political status"), choices=_optional(PoliticalStatus.choices), required=False
@@ -27,7 +28,7 @@ class EnrolForm(forms.Form):
         label=_("Household registration"), choices=_optional(HukouType.choices), required=False
     )
     is_migrant_worker = forms.BooleanField(label=_("Migrant worker"), required=False)
-    employer_name = forms.CharField(label=_("Employer"), max_length=200, required=False)
+    employer_name = NameField(label=_("Employer"), max_length=200, required=False)
     employment_status = forms.ChoiceField(
         label=_("Employment status"), choices=EmploymentStatus.choices, initial=EmploymentStatus.EMPLOYED
     )
@@ -49,11 +50,11 @@ class EnrolForm(forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=200)
+    reason = LabelField(label=_("Reason"), max_length=200)
 
 
 class DecideTransferForm(forms.Form):
     approve = forms.TypedChoiceField(
         choices=[("1", _("Approve")), ("0", _("Reject"))], coerce=lambda v: v == "1", widget=forms.HiddenInput
     )
-    reason = forms.CharField(label=_("Reason (required to reject)"), max_length=200, required=False)
+    reason = LabelField(label=_("Reason (required to reject)"), max_length=200, required=False)

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.core import phone_codes
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
+from gonghui.core.http import client_ip as core_client_ip
 from gonghui.core.models import PhoneCode
 from gonghui.core.phones import normalise_phone
 from gonghui.enterprises.models import Worksite
@@ -122,8 +123,7 @@ class PhoneNotVerified(InvalidInput):
 
 
 def client_ip(request: Any) -> str:
-    # Behind a reverse proxy REMOTE_ADDR is the proxy; the deployment sets it from X-Forwarded-For.
-    return str(request.META.get("REMOTE_ADDR", ""))
+    return core_client_ip(request)
 
 
 def check_ip_rate(ip: str, *, bucket: str, limit: tuple[int, int]) -> None:

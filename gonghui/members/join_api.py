@@ -17,7 +17,7 @@ from django.urls import reverse
 from ninja import Router, Schema
 from ninja.pagination import paginate
 
-from gonghui.core.api_support import ERRORS, ErrorOut, Id, Pagination
+from gonghui.core.api_support import ERRORS, ErrorOut, Id, LabelText, NameText, Pagination
 from gonghui.core.errors import InvalidInput
 from gonghui.enterprises.models import Worksite
 from gonghui.members import access, join, queries
@@ -60,15 +60,15 @@ class VerifyOut(Schema):
 
 class ApplyIn(Schema):
     ticket: str
-    name: str
+    name: NameText
     resident_id: str
     phone: str
-    ethnicity: str = ""
+    ethnicity: LabelText = ""
     education: str = ""
     political_status: str = ""
     hukou_type: str = ""
     is_migrant_worker: bool = False
-    employer_name: str = ""
+    employer_name: NameText = ""
     employment_status: str = EmploymentStatus.EMPLOYED
     consent: bool = False
 
@@ -81,7 +81,7 @@ class ApplyOut(Schema):
 class JoinLinkIn(Schema):
     union_id: Id
     worksite_id: Id | None = None
-    label: str = ""
+    label: LabelText = ""
 
 
 class JoinLinkOut(Schema):

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, NotFound
+from gonghui.core.forms import LabelField, NameField
 from gonghui.core.models import SmsMessage
 from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import mask_phone
@@ -106,7 +107,7 @@ def _session_key(link: JoinLink, what: str) -> str:
 class JoinForm(forms.Form):
     """The national real-name collection form, as a worker fills it in on their phone."""
 
-    name = forms.CharField(label=_("Full name"), max_length=50, help_text=_("As on your ID card"))
+    name = NameField(label=_("Full name"), max_length=50, help_text=_("As on your ID card"))
     resident_id = forms.CharField(label=_("Resident ID number"), max_length=40)
     phone = forms.CharField(label=_("Mobile phone"), max_length=20)
     code = forms.CharField(label=_("Verification code"), max_length=12, required=False)
@@ -123,7 +124,7 @@ class JoinForm(forms.Form):
         label=_("Household registration"), choices=BLANK + HukouType.choices, required=False
     )
     is_migrant_worker = forms.BooleanField(label=_("I am a migrant worker"), required=False)
-    employer_name = forms.CharField(label=_("Employer"), max_length=200, required=False)
+    employer_name = NameField(label=_("Employer"), max_length=200, required=False)
     employment_status = forms.ChoiceField(
         label=_("Employment status"), choices=EmploymentStatus.choices, initial=EmploymentStatus.EMPLOYED
     )
@@ -265,7 +266,7 @@ class JoinLinkForm(forms.Form):
         required=False,
         empty_label=_("— no worksite —"),
     )
-    label = forms.CharField(
+    label = LabelField(
         label=_("Label"), max_length=100, required=False, help_text=_("Where the poster hangs, for example")
     )
 

@@ -4,7 +4,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from gonghui.core.api_support import Id, api_enum
+from gonghui.core.api_support import Id, LabelText, NameText, api_enum
 from gonghui.core.pii import mask_phone, mask_resident_id
 from gonghui.members.models import Membership
 
@@ -49,16 +49,16 @@ class MemberOut(Schema):
 
 class EnrolIn(Schema):
     union_id: int
-    name: str = Field(..., min_length=1, max_length=50)
+    name: NameText = Field(..., min_length=1, max_length=50)
     resident_id: str = Field(..., min_length=1, max_length=40)
     phone: str = Field("", max_length=20)
-    ethnicity: str = Field("", max_length=20)
+    ethnicity: LabelText = Field("", max_length=20)
     education: str = Field("", max_length=20)
     political_status: str = Field("", max_length=20)
     hukou_type: str = Field("", max_length=20)
     is_migrant_worker: bool = False
     employer_id: int | None = None
-    employer_name: str = Field("", max_length=200)
+    employer_name: NameText = Field("", max_length=200)
     employment_status: str = Field("EMPLOYED", max_length=20)
     worksite_id: int | None = None
     consent: bool
@@ -80,7 +80,7 @@ class SearchIn(Schema):
 
 
 class RejectIn(Schema):
-    reason: str = Field(..., min_length=1, max_length=200)
+    reason: LabelText = Field(..., min_length=1, max_length=200)
 
 
 class BulkApproveIn(Schema):
@@ -109,7 +109,7 @@ class TransferOut(Schema):
 
 class DecideIn(Schema):
     approve: bool
-    reason: str = Field("", max_length=200)
+    reason: LabelText = Field("", max_length=200)
 
 
 class RevealIn(Schema):

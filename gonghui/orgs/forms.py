@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gonghui.core.forms import NameField
 from gonghui.orgs.models import OrgUnit, Region
 
 
@@ -13,7 +14,7 @@ class UnitChoiceField(forms.ModelChoiceField):
 
 class UnitForm(forms.Form):
     code = forms.RegexField(label=_("Code"), max_length=32, regex=r"^[A-Za-z0-9_-]+$")
-    name = forms.CharField(label=_("Name"), max_length=200)
+    name = NameField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrgUnit.Kind.choices)
     region = forms.ModelChoiceField(
         label=_("Region"), queryset=Region.objects.order_by("code"), required=False
@@ -28,7 +29,7 @@ class UnitForm(forms.Form):
 
 
 class RenameForm(forms.Form):
-    name = forms.CharField(label=_("New name"), max_length=200)
+    name = NameField(label=_("New name"), max_length=200)
 
 
 class MoveForm(forms.Form):

@@ -1,6 +1,6 @@
 from ninja import Field, Schema
 
-from gonghui.core.api_support import api_enum
+from gonghui.core.api_support import NameText, api_enum
 from gonghui.orgs.models import OrgUnit, Region
 
 OrgUnitKind = api_enum("OrgUnitKind", OrgUnit.Kind)
@@ -29,13 +29,13 @@ class UnitOut(Schema):
 class UnitIn(Schema):
     parent_id: int
     code: str = Field(..., min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
-    name: str = Field(..., min_length=1, max_length=200)
+    name: NameText = Field(..., min_length=1, max_length=200)
     kind: OrgUnitKind  # type: ignore[valid-type]
     region_code: str | None = Field(None, max_length=12)
 
 
 class RenameIn(Schema):
-    name: str = Field(..., min_length=1, max_length=200)
+    name: NameText = Field(..., min_length=1, max_length=200)
 
 
 class MoveIn(Schema):

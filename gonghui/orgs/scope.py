@@ -83,6 +83,27 @@ def path_q(user: Any, field: str = "path", *, min_rank: int = RANK_READ) -> Q:
     return q
 
 
+def is_city_wide(user: Any, *, min_rank: int = RANK_READ) -> bool:
+    """True when the user reaches the root of the tree (a path of one id, "1/") with `min_rank`."""
+    return any(path.count("/") == 1 for path in scope_paths(user, min_rank=min_rank))
+
+
+def scope_top_unit_id(user: Any, *, min_rank: int = RANK_READ) -> int | None:
+    """The lowest unit above everything the user reaches: the one node where an action over the user's
+    whole area happened (an export of "all my members"), so that every officer above sees it."""
+    paths = scope_paths(user, min_rank=min_rank)
+    if not paths:
+        return None
+    common = paths[0].rstrip("/").split("/")
+    for path in paths[1:]:
+        parts = path.rstrip("/").split("/")
+        n = 0
+        while n < min(len(common), len(parts)) and common[n] == parts[n]:
+            n += 1
+        common = common[:n]
+    return int(common[-1]) if common else None
+
+
 def rank_at(user: Any, unit: "OrgUnit") -> int:
     """Highest rank the user holds at `unit` or any of its ancestors (0 if none)."""
     ranks = [r.rank for r in held_roles(user) if not r.is_partner and unit.path.startswith(r.unit_path)]

@@ -1,4 +1,7 @@
+import datetime
+
 from django.test import Client
+from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.core.models import AuditEvent
@@ -14,30 +17,80 @@ def test_it_signs_in_with_the_right_password(personas, settings):
     assert AuditEvent.objects.filter(event_type="login", actor=personas.luyuan_officer).count() == 1
 
 
-def test_it_locks_the_account_after_repeated_failures(personas, settings):
+def fail(client: Client, username: str, times: int = 1) -> str:
+    page = ""
+    for _ in range(times):
+        page = client.post(
+            "/accounts/login/", {"username": username, "password": "wrong-password"}
+        ).content.decode()
+    return page
+
+
+def error_of(page: str) -> str:
+    """The form's error text, without the parts of the page that echo what was typed."""
+    start = page.index('role="alert"')
+    return page[start : page.index("</", start)]
+
+
+def test_it_holds_back_one_address_after_repeated_failures_but_not_the_owner(personas, settings):
     settings.GONGHUI_LOCKOUT_THRESHOLD = 3
-    client = Client()
-    for _ in range(2):
-        response = client.post("/accounts/login/", {"username": "luyuan", "password": "wrong-password"})
-        assert response.status_code == 200
-    response = client.post("/accounts/login/", {"username": "luyuan", "password": "wrong-password"})
-    assert "锁定" in response.content.decode() or "locked" in response.content.decode()
-    user = User.objects.get(username="luyuan")
-    assert user.locked_until is not None
-    # Even the right password is refused while locked.
-    response = client.post("/accounts/login/", {"username": "luyuan", "password": PASSWORD})
-    assert response.status_code == 200
-    assert "_auth_user_id" not in client.session
-    assert AuditEvent.objects.filter(event_type="login_locked", object_id=str(user.pk)).count() == 1
+    settings.GONGHUI_2FA_REQUIRED = False
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    assert "请" in fail(attacker, "luyuan", 2)
+    page = fail(attacker, "luyuan")
+    assert "分钟" in error_of(page)
+    # Even the right password waits out the delay from that address ...
+    response = attacker.post("/accounts/login/", {"username": "luyuan", "password": PASSWORD})
+    assert "_auth_user_id" not in attacker.session and "分钟" in error_of(response.content.decode())
+    # ... while the owner, elsewhere, signs in: nobody can lock an account by failing on purpose.
+    owner = Client(REMOTE_ADDR="198.51.100.20")
+    assert owner.post("/accounts/login/", {"username": "luyuan", "password": PASSWORD}).status_code == 302
+    assert AuditEvent.objects.filter(
+        event_type="login_delayed", object_id=str(personas.luyuan_officer.pk)
+    ).exists()
 
 
-def test_it_lets_an_officer_unlock_a_locked_login(personas, settings):
+def test_it_doubles_the_delay_with_each_further_failure(personas, settings):
+    from gonghui.accounts.actions import login_delay
+
+    settings.GONGHUI_LOCKOUT_THRESHOLD = 5
+    settings.GONGHUI_LOGIN_DELAY_SECONDS = 30
+    settings.GONGHUI_LOCKOUT_MINUTES = 15
+    delays = [login_delay(n) for n in (4, 5, 6, 7, 12)]
+    assert [d.total_seconds() if d else None for d in delays] == [None, 30, 60, 120, 900]
+
+
+def test_it_answers_an_unknown_login_and_a_held_back_one_alike(personas, settings):
+    settings.GONGHUI_LOCKOUT_THRESHOLD = 3
+    client = Client(REMOTE_ADDR="203.0.113.10")
+    for attempt in range(5):
+        known = error_of(fail(client, "luyuan"))
+        unknown = error_of(fail(client, "no-such-person"))
+        assert known == unknown, attempt
+
+
+def test_it_lets_the_held_back_address_try_again_after_the_delay(personas, settings):
+    from gonghui.accounts.models import LoginThrottle
+
     settings.GONGHUI_LOCKOUT_THRESHOLD = 1
-    Client().post("/accounts/login/", {"username": "luyuan", "password": "wrong-password"})
+    settings.GONGHUI_2FA_REQUIRED = False
+    client = Client(REMOTE_ADDR="203.0.113.11")
+    fail(client, "luyuan")
+    LoginThrottle.objects.update(blocked_until=timezone.now() - datetime.timedelta(seconds=1))
+    assert client.post("/accounts/login/", {"username": "luyuan", "password": PASSWORD}).status_code == 302
+    assert not LoginThrottle.objects.exists()
+
+
+def test_it_lets_an_officer_clear_a_held_back_login(personas, settings):
+    from gonghui.accounts.models import LoginThrottle
+
+    settings.GONGHUI_LOCKOUT_THRESHOLD = 1
+    fail(Client(), "luyuan")
     assert User.objects.get(username="luyuan").locked_until is not None
     officer = personas.client(personas.tongzhou_officer)
     assert officer.post(f"/accounts/staff/{personas.luyuan_officer.pk}/unlock/").status_code == 302
     assert User.objects.get(username="luyuan").locked_until is None
+    assert not LoginThrottle.objects.exists()
 
 
 def test_it_throttles_one_address_guessing_many_usernames(personas, settings):

@@ -148,12 +148,20 @@ def test_it_lets_an_officer_report_a_card_lost_from_the_console(personas):
 def test_it_lets_an_officer_find_one_member_and_apply(personas):
     membership = enrol(personas, 11)
     client = personas.client(personas.chair)
-    page = client.get("/cards/", {"member": membership.person.name}).content.decode()
+    page = client.post("/cards/", {"member": membership.person.name}).content.decode()
     assert membership.person.name in page and f"/cards/member/{membership.pk}/apply/" in page
     client.post(f"/cards/member/{membership.pk}/apply/")
     assert CardApplication.objects.get().source == "OFFICER"
-    page = client.get("/cards/", {"member": membership.person.name}).content.decode()
+    page = client.post("/cards/", {"member": membership.person.name}).content.decode()
     assert f"/cards/member/{membership.pk}/apply/" not in page
     # 海淀's officer does not find 通州's member.
-    other = personas.client(personas.haidian_officer).get("/cards/", {"member": membership.person.name})
+    other = personas.client(personas.haidian_officer).post("/cards/", {"member": membership.person.name})
     assert "未找到" in other.content.decode()
+
+
+def test_it_finds_a_member_by_resident_id_through_the_posted_search_only(personas):
+    membership = enrol(personas, 12)
+    client = personas.client(personas.chair)
+    page = client.post("/cards/", {"member": membership.person.resident_id}).content.decode()
+    assert f"/cards/member/{membership.pk}/apply/" in page
+    assert client.get("/cards/", {"member": membership.person.resident_id}).status_code == 400

@@ -82,7 +82,9 @@ def _actions(p):  # type: ignore[no-untyped-def]
         return accounts_actions.do_revoke_role(acting_user=p.tongzhou_officer, assignment=assignment)
 
     def login_failure():
-        return accounts_actions.do_record_login_failure(user=p.luyuan_officer)
+        return accounts_actions.do_record_login_failure(
+            username="luyuan", address="10.0.0.1", user=p.luyuan_officer
+        )
 
     def login():
         return accounts_actions.do_record_login(user=p.luyuan_officer)

@@ -2,7 +2,9 @@
 by SMS (only if the number is a member's stored phone — the page answers the same either way, so it
 does not tell who is a member), types it, and then sees their card status and can apply.
 
-Limits as for the join page: per number one code a minute and five an hour (counted in the database),
+Limits as for the join page, counted in the database: per number one code a minute, five an hour and
+ten a day; per asking address ten an hour and thirty a day (the page texts only members, but a text
+costs money and can harass, and the answer must not depend on membership, so every request counts);
 ten minutes per code, five tries; a verified number's ticket lives 30 minutes in the session.
 The code mechanics are shared with the join page in gonghui/core/phone_codes.py.
 """
@@ -28,6 +30,9 @@ CODE_TTL = datetime.timedelta(minutes=10)
 TICKET_TTL = datetime.timedelta(minutes=30)
 RESEND_INTERVAL = datetime.timedelta(seconds=60)
 SENDS_PER_HOUR = 5
+SENDS_PER_DAY = 10
+ADDRESS_SENDS_PER_HOUR = 10
+ADDRESS_SENDS_PER_DAY = 30
 MAX_ATTEMPTS = 5
 
 # The mechanics are core/phone_codes.py; this page's policy is the neutral answer (every refusal of a
@@ -39,6 +44,9 @@ RULES = phone_codes.CodeRules(
     ticket_ttl=TICKET_TTL,
     resend_interval=RESEND_INTERVAL,
     sends_per_hour=SENDS_PER_HOUR,
+    sends_per_day=SENDS_PER_DAY,
+    address_sends_per_hour=ADDRESS_SENDS_PER_HOUR,
+    address_sends_per_day=ADDRESS_SENDS_PER_DAY,
     max_attempts=MAX_ATTEMPTS,
 )
 
@@ -55,6 +63,26 @@ class CodeHourlyLimit(DomainError):
     status = 429
 
 
+class CodeDailyLimit(DomainError):
+    code = "code_daily_limit"
+    default_message = _("Too many codes for this number today; try again tomorrow.")
+    status = 429
+
+
+class CodeAddressLimit(DomainError):
+    code = "code_address_limit"
+    default_message = _("Too many codes have been asked for from this network; try again later.")
+    status = 429
+
+
+_SEND_ERRORS: dict[phone_codes.Refusal, type[DomainError]] = {
+    phone_codes.Refusal.TOO_SOON: CodeTooSoon,
+    phone_codes.Refusal.HOURLY_LIMIT: CodeHourlyLimit,
+    phone_codes.Refusal.DAILY_LIMIT: CodeDailyLimit,
+    phone_codes.Refusal.ADDRESS_LIMIT: CodeAddressLimit,
+}
+
+
 class CodeWrong(InvalidInput):
     code = "code_wrong"
     default_message = _("The code is wrong or has expired; ask for a new one.")
@@ -67,7 +95,8 @@ def _member_memberships(phone: str) -> QuerySet[Membership]:
 
 
 @transaction.atomic(durable=True)
-def do_send_card_self_code(*, phone: str, now: datetime.datetime | None = None) -> None:
+def do_send_card_self_code(*, phone: str, address: str = "", now: datetime.datetime | None = None) -> None:
+    """`address`: the asking client's (core/http.py client_ip), for the per-address limits."""
     now = now or timezone.now()
     phone = normalise_phone(phone, field="phone")
 
@@ -80,12 +109,14 @@ def do_send_card_self_code(*, phone: str, now: datetime.datetime | None = None) 
     try:
         # Texted only to a member's stored number; the page says the same either way.
         check = phone_codes.issue_code(
-            rules=RULES, phone=phone, now=now, text=text if _member_memberships(phone).exists() else None
+            rules=RULES,
+            phone=phone,
+            now=now,
+            address=address,
+            text=text if _member_memberships(phone).exists() else None,
         )
     except phone_codes.CodeRefused as refused:
-        if refused.refusal is phone_codes.Refusal.TOO_SOON:
-            raise CodeTooSoon(field="phone") from None
-        raise CodeHourlyLimit(field="phone") from None
+        raise _SEND_ERRORS[refused.refusal](field="phone") from None
     record_event(acting_user=None, event_type="card_self_code_sent", obj=check, now=now)
 
 

@@ -24,6 +24,7 @@ from gonghui.cards.schemas import FingerprintIn, IdCardReadIn
 from gonghui.cards.signing import FingerprintConfirmation, sign_fingerprint
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, InvalidInput, NotFound
+from gonghui.core.http import client_ip
 from gonghui.core.pii import mask_phone, mask_resident_id
 from gonghui.orgs.models import OrgUnit
 from gonghui.orgs.queries import units_in_scope
@@ -473,7 +474,9 @@ def self_service(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             if request.POST.get("step") == "send":
-                selfservice.do_send_card_self_code(phone=form.cleaned_data["phone"])
+                selfservice.do_send_card_self_code(
+                    phone=form.cleaned_data["phone"], address=client_ip(request)
+                )
                 messages.success(
                     request, _("If this number belongs to a union member, a code is on its way.")
                 )

@@ -72,6 +72,8 @@ class PhoneCode(models.Model):
     phone = EncryptedTextField()
     phone_index = BlindIndexField(source="phone", purpose="phone")
     code_hash = models.CharField(max_length=64)
+    # Keyed hash of the address that asked (core/http.py client_ip): the per-address limits count it.
+    address_key = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -84,6 +86,7 @@ class PhoneCode(models.Model):
         indexes = [
             models.Index(fields=["purpose", "phone_index", "created_at"]),
             models.Index(fields=["purpose", "scope", "created_at"]),
+            models.Index(fields=["purpose", "address_key", "created_at"]),
         ]
         constraints = [
             # A ticket exists only for a verified code, and only an issued ticket can be spent.

@@ -2,8 +2,10 @@
 members/join.py, the card self-service page in cards/selfservice.py).
 
 The mechanics live here: a fresh 6-digit code per request, only a keyed hash of it stored, the message
-queued for after commit (core/sms.py), per number one code a `resend_interval` and `sends_per_hour` an
-hour (counted in the database, so exact across processes), a code dies after `code_ttl` or
+queued for after commit (core/sms.py), per number one code a `resend_interval`, `sends_per_hour` an
+hour and `sends_per_day` a day, per asking address `address_sends_per_hour` and `address_sends_per_day`
+(a text costs money and can harass: one address must not text 35 numbers), all counted in the database,
+so exact across processes and restarts; a code dies after `code_ttl` or
 `max_attempts` wrong tries, and a right code turns into a ticket (kept as a hash) that vouches for the
 number within its purpose and scope for `ticket_ttl`, and can be spent once.
 
@@ -41,6 +43,10 @@ class CodeRules:
     ticket_ttl: datetime.timedelta = datetime.timedelta(minutes=30)
     resend_interval: datetime.timedelta = datetime.timedelta(seconds=60)
     sends_per_hour: int = 5
+    sends_per_day: int = 10
+    # Per asking address; None = the flow keeps no such limit.
+    address_sends_per_hour: int | None = None
+    address_sends_per_day: int | None = None
     max_attempts: int = 5
 
 
@@ -48,6 +54,8 @@ class Refusal(enum.StrEnum):
     # Sending
     TOO_SOON = "TOO_SOON"
     HOURLY_LIMIT = "HOURLY_LIMIT"
+    DAILY_LIMIT = "DAILY_LIMIT"
+    ADDRESS_LIMIT = "ADDRESS_LIMIT"
     # Checking: nothing written for these ...
     REQUIRED = "REQUIRED"
     FORMAT = "FORMAT"
@@ -108,26 +116,40 @@ def issue_code(
     now: datetime.datetime,
     text: Callable[[str], str] | None,
     scope: str = "",
+    address: str = "",
     before_create: Callable[[], None] | None = None,
 ) -> PhoneCode:
     """A new code for `phone` (the newest code for a number is the one that counts); texted after commit
     when `text` (code → message) is given — a flow that answers neutrally passes None for a number it
-    will not text. `before_create` runs the flow's own limits after the per-number ones. Raises
-    CodeRefused(TOO_SOON / HOURLY_LIMIT). Runs inside the caller's durable action."""
+    will not text (the request still counts against the limits). `address` is the asking client's
+    (core/http.py client_ip). `before_create` runs the flow's own limits after these. Raises
+    CodeRefused(TOO_SOON / HOURLY_LIMIT / DAILY_LIMIT / ADDRESS_LIMIT). Runs inside the caller's
+    durable action."""
     _require_transaction()
     phone = normalise_phone(phone, field="phone")
-    past_hour = PhoneCode.objects.filter(
+    past_day = PhoneCode.objects.filter(
         purpose=rules.purpose,
         phone_index=blind_index(phone, purpose="phone"),
-        created_at__gt=now - datetime.timedelta(hours=1),
+        created_at__gt=now - datetime.timedelta(days=1),
     )
     # Locking the number's recent rows serialises two taps of the button for the same number.
-    last = past_hour.select_for_update().order_by("-created_at", "-pk").first()
+    last = past_day.select_for_update().order_by("-created_at", "-pk").first()
     if last is not None and now - last.created_at < rules.resend_interval:
         wait = rules.resend_interval - (now - last.created_at)
         raise CodeRefused(Refusal.TOO_SOON, wait_seconds=max(1, math.ceil(wait.total_seconds())))
-    if past_hour.count() >= rules.sends_per_hour:
+    if past_day.filter(created_at__gt=now - datetime.timedelta(hours=1)).count() >= rules.sends_per_hour:
         raise CodeRefused(Refusal.HOURLY_LIMIT)
+    if past_day.count() >= rules.sends_per_day:
+        raise CodeRefused(Refusal.DAILY_LIMIT)
+    address_key = blind_index(address, purpose="phone_code_address") if address else ""
+    if address_key:
+        from_address = PhoneCode.objects.filter(purpose=rules.purpose, address_key=address_key)
+        for limit, window in (
+            (rules.address_sends_per_hour, datetime.timedelta(hours=1)),
+            (rules.address_sends_per_day, datetime.timedelta(days=1)),
+        ):
+            if limit is not None and from_address.filter(created_at__gt=now - window).count() >= limit:
+                raise CodeRefused(Refusal.ADDRESS_LIMIT)
     if before_create is not None:
         before_create()
     code = f"{secrets.randbelow(10**6):06d}"
@@ -136,6 +158,7 @@ def issue_code(
         scope=scope,
         phone=phone,
         code_hash=_code_hash(rules, scope, phone, code),
+        address_key=address_key,
         created_at=now,
         expires_at=now + rules.code_ttl,
     )

@@ -81,6 +81,12 @@ class JoinCodeHourlyLimit(DomainError):
     status = 429
 
 
+class JoinCodeDailyLimit(DomainError):
+    code = "join_code_daily_limit"
+    default_message = _("This number has been sent too many codes today. Try again tomorrow.")
+    status = 429
+
+
 class JoinCodeRequired(InvalidInput):
     code = "join_code_required"
     default_message = _("Enter the 6-digit code from the text message.")
@@ -281,9 +287,11 @@ def _scope(link: JoinLink) -> str:
 
 
 @transaction.atomic(durable=True)
-def do_send_join_code(*, link: JoinLink, phone: str, now: datetime.datetime | None = None) -> PhoneCode:
+def do_send_join_code(
+    *, link: JoinLink, phone: str, address: str = "", now: datetime.datetime | None = None
+) -> PhoneCode:
     """Text a fresh 6-digit code to `phone` (after commit). The newest code for a number is the one
-    that counts."""
+    that counts. `address`: the asking client's, kept (hashed) with the code."""
     now = now or timezone.now()
     phone = normalise_phone(phone, field="phone")
     # The link row is the lock that serialises concurrent requests for the same poster, so its hourly
@@ -306,11 +314,19 @@ def do_send_join_code(*, link: JoinLink, phone: str, now: datetime.datetime | No
 
     try:
         verification = phone_codes.issue_code(
-            rules=RULES, phone=phone, scope=_scope(locked), now=now, text=text, before_create=poster_ceiling
+            rules=RULES,
+            phone=phone,
+            scope=_scope(locked),
+            now=now,
+            text=text,
+            address=address,
+            before_create=poster_ceiling,
         )
     except phone_codes.CodeRefused as refused:
         if refused.refusal is phone_codes.Refusal.TOO_SOON:
             raise JoinCodeTooSoon(field="phone", seconds=refused.wait_seconds) from None
+        if refused.refusal is phone_codes.Refusal.DAILY_LIMIT:
+            raise JoinCodeDailyLimit(field="phone") from None
         raise JoinCodeHourlyLimit(field="phone", n=SENDS_PER_PHONE_PER_HOUR) from None
     record_event(
         acting_user=None,

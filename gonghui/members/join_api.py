@@ -167,7 +167,7 @@ def get_public_link(request: HttpRequest, token: str) -> dict[str, Any]:
 def send_code(request: HttpRequest, token: str, payload: SendCodeIn) -> tuple[int, dict[str, Any]]:
     link = access.get_active_link(token)
     join.check_ip_rate(join.client_ip(request), bucket="send", limit=join.IP_SEND_LIMIT)
-    join.do_send_join_code(link=link, phone=payload.phone)
+    join.do_send_join_code(link=link, phone=payload.phone, address=join.client_ip(request))
     return 202, {
         "sent": True,
         "expires_in_seconds": int(join.CODE_TTL.total_seconds()),

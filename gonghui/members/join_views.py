@@ -186,7 +186,9 @@ def join_form(request: HttpRequest, token: str) -> HttpResponse:
         else:
             try:
                 join.check_ip_rate(join.client_ip(request), bucket="send", limit=join.IP_SEND_LIMIT)
-                verification = join.do_send_join_code(link=link, phone=request.POST.get("phone", ""))
+                verification = join.do_send_join_code(
+                    link=link, phone=request.POST.get("phone", ""), address=join.client_ip(request)
+                )
             except DomainError as error:
                 send_error = error.message
             else:

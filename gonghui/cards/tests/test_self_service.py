@@ -77,3 +77,58 @@ def test_it_refuses_a_malformed_number(personas, phone):
     response = Client().post("/cards/self/", {"phone": phone, "step": "send"})
     assert response.status_code in (200, 400)
     assert not SmsMessage.objects.exists()
+
+
+def test_it_limits_codes_per_address_whatever_the_numbers(personas, django_capture_on_commit_callbacks):
+    """35 of 35 codes asked from one address went out; now the address's tenth an hour is the last."""
+    from gonghui.cards.selfservice import ADDRESS_SENDS_PER_HOUR
+
+    for n in range(ADDRESS_SENDS_PER_HOUR):
+        enrol(personas, 100 + n, phone=f"139100{n:05d}")
+    client = Client(REMOTE_ADDR="203.0.113.50")
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(ADDRESS_SENDS_PER_HOUR):
+            response = client.post("/cards/self/", {"phone": f"139100{n:05d}", "step": "send"})
+            assert "如果该号码属于工会会员" in response.content.decode(), n
+        refused = client.post("/cards/self/", {"phone": "13910099999", "step": "send"})
+    assert "网络" in refused.content.decode()
+    assert SmsMessage.objects.count() == ADDRESS_SENDS_PER_HOUR
+    # Another address is not held back by this one.
+    other = Client(REMOTE_ADDR="198.51.100.7").post("/cards/self/", {"phone": "13910099999", "step": "send"})
+    assert "如果该号码属于工会会员" in other.content.decode()
+
+
+def test_it_limits_codes_per_address_per_day(personas):
+    import datetime
+
+    from django.utils import timezone
+
+    from gonghui.cards import selfservice
+    from gonghui.core.errors import DomainError
+
+    start = timezone.now() - datetime.timedelta(hours=20)
+    for n in range(selfservice.ADDRESS_SENDS_PER_DAY):
+        # Spread over the day, under the hourly limit.
+        at = start + datetime.timedelta(minutes=30 * n)
+        selfservice.do_send_card_self_code(phone=f"139200{n:05d}", address="203.0.113.51", now=at)
+    with pytest.raises(DomainError) as refused:
+        selfservice.do_send_card_self_code(phone="13920099999", address="203.0.113.51")
+    assert refused.value.code == "code_address_limit"
+
+
+def test_it_limits_codes_per_number_per_day(personas):
+    import datetime
+
+    from django.utils import timezone
+
+    from gonghui.cards import selfservice
+    from gonghui.core.errors import DomainError
+
+    start = timezone.now() - datetime.timedelta(hours=20)
+    for n in range(selfservice.SENDS_PER_DAY):
+        selfservice.do_send_card_self_code(
+            phone=PHONE, address=f"10.0.0.{n}", now=start + datetime.timedelta(hours=n * 2)
+        )
+    with pytest.raises(DomainError) as refused:
+        selfservice.do_send_card_self_code(phone=PHONE, address="10.0.1.1")
+    assert refused.value.code == "code_daily_limit"

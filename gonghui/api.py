@@ -1,5 +1,10 @@
 """/api/v1/: one NinjaAPI, a router per app, one error shape: {"code": ..., "message": ...}."""
 
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -12,6 +17,7 @@ from gonghui.accounts.audit_api import router as audit_router
 from gonghui.cards.api import partner_router
 from gonghui.cards.api import router as cards_router
 from gonghui.collect.api import router as collect_router
+from gonghui.core.console import staff_required
 from gonghui.core.errors import DomainError
 from gonghui.core.errorviews import BadRequest, CsrfFailed
 from gonghui.enterprises.api import router as enterprises_router
@@ -20,12 +26,28 @@ from gonghui.members.api import router as members_router
 from gonghui.members.join_api import router as join_router
 from gonghui.orgs.api import router as orgs_router
 
+
+def docs_gate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The docs page and the OpenAPI document: open while GONGHUI_API_DOCS_PUBLIC (development), else
+    for signed-in staff who passed the second factor (production)."""
+    gated = staff_required(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if settings.GONGHUI_API_DOCS_PUBLIC:
+            return view(request, *args, **kwargs)
+        return gated(request, *args, **kwargs)
+
+    return wrapper
+
+
 api = NinjaAPI(
     title="gonghui API",
     version="1",
     description="工会 gonghui — 双沟通 union organising. Errors are always {code, message[, field]}.",
     auth=API_AUTH,
     urls_namespace="api",
+    docs_decorator=docs_gate,
 )
 api.add_router("/orgs", orgs_router)
 api.add_router("/enterprises", enterprises_router)

@@ -1,8 +1,11 @@
 """One settings module, driven by the environment.
 
-Development (GONGHUI_ENV=development, the default) works with no environment at all: SQLite under var/,
-DEBUG on, development keys. Production (GONGHUI_ENV=production) refuses to start while DEBUG is on or any
-development default is still in use, and names the setting.
+Development (GONGHUI_ENV=development, the default for manage.py and `gonghui`) works with no environment
+at all: SQLite under var/, DEBUG on, development keys — but with GONGHUI_ENV unset it serves only this
+machine (core/middleware.py LocalOnlyMiddleware), and a WSGI server (gunicorn, granian) loading
+gonghui/wsgi.py with GONGHUI_ENV unset starts in production mode: a deployed process fails closed.
+Production (GONGHUI_ENV=production) refuses to start while DEBUG is on or any development default is
+still in use, and names the setting.
 """
 
 import base64
@@ -12,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("GONGHUI_VAR_DIR", BASE_DIR / "var"))
@@ -52,7 +56,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 
 
 TESTING = "pytest" in sys.modules or os.environ.get("GONGHUI_TESTING") == "1"
-GONGHUI_ENV = os.environ.get("GONGHUI_ENV", "development")
+# Set on purpose (not defaulted): only then may a development server answer other machines.
+GONGHUI_ENV_EXPLICIT = bool(os.environ.get("GONGHUI_ENV"))
+GONGHUI_ENV = os.environ.get("GONGHUI_ENV") or "development"
 if GONGHUI_ENV not in {"development", "production"}:
     raise ImproperlyConfigured(f"GONGHUI_ENV must be 'development' or 'production', got {GONGHUI_ENV!r}")
 PRODUCTION = GONGHUI_ENV == "production"
@@ -168,7 +174,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "gonghui.core.middleware.LocalOnlyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gonghui.core.middleware.NoStoreMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "gonghui.core.middleware.RejectBadInputMiddleware",
@@ -197,6 +206,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
                 "gonghui.accounts.context_processors.nav",
             ],
         },
@@ -242,6 +252,13 @@ TASKS = {
 }
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if PRODUCTION:
+    # Login and join-page throttles count in the cache: shared by every worker process, so not in
+    # process memory (`manage.py createcachetable` makes the table; REDIS_URL replaces it).
+    CACHES["default"] = {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "gonghui_cache",
+    }
 if os.environ.get("REDIS_URL"):
     CACHES["default"] = {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -296,13 +313,67 @@ SESSION_COOKIE_AGE = 8 * 3600
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+if GONGHUI_TRUSTED_PROXIES:
+    # The proxy (nginx) terminates TLS and says so; only trusted when a proxy is declared.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if PRODUCTION:
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    # A year of HSTS for the host and its subdomains (docs/operations.md: what this commits to).
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
 
+
+def _origin(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+# Content-Security-Policy (Django's own middleware): scripts and styles only from gonghui's files, or
+# inline <style> carrying the request's nonce; the bank pad may also talk to its local device bridges.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [
+        CSP.SELF,
+        *sorted(
+            {_origin(GONGHUI_CARD_READER_BRIDGE_URL), _origin(GONGHUI_CARD_FINGERPRINT_BRIDGE_URL)} - {""}
+        ),
+    ],
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# The interactive API docs and the OpenAPI document: open in development, behind a staff login (with
+# the second factor) in production.
+GONGHUI_API_DOCS_PUBLIC = env_bool("GONGHUI_API_DOCS_PUBLIC", not PRODUCTION)
+
+# Log lines never carry a resident ID or a phone number: the formatter masks anything shaped like one
+# (core/logs.py), including the development server's request lines.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "formatters": {
+        "scrubbed": {
+            "()": "gonghui.core.logs.ScrubbingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "scrubbed"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

@@ -1,6 +1,5 @@
 """The audit helper every action calls exactly once."""
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -9,22 +8,9 @@ from django.utils import timezone
 
 from gonghui.core.models import AuditEvent
 from gonghui.core.replicas import note_write
+from gonghui.core.text import scrub
 
-# A resident ID (17 digits + check) or a mainland mobile number must never reach the audit table.
-_PERSONAL_NUMBER = re.compile(r"\d{17}[\dXx]|(?<!\d)1[3-9]\d{9}(?!\d)")
-
-
-def scrub(value: Any) -> Any:
-    """Mask anything shaped like a resident ID or mobile number. Labels and details come from what
-    people typed (a union named after a phone number, an all-digit code), so this masks rather than
-    refuses: an audit row must never stop the action it records, nor carry personal data."""
-    if isinstance(value, str):
-        return _PERSONAL_NUMBER.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), value)
-    if isinstance(value, dict):
-        return {scrub(key): scrub(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [scrub(item) for item in value]
-    return value
+__all__ = ["build_event", "record_event", "record_events", "scrub"]
 
 
 def build_event(

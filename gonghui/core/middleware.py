@@ -171,3 +171,46 @@ class RejectBadInputMiddleware:
                 return  # malformed JSON is the API's own 4xx to give
             return
         check_strings(v for key in request.POST for v in [key, *request.POST.getlist(key)])
+
+
+class NoStoreMiddleware:
+    """`Cache-Control: no-store` on every page and API answer that did not choose its own: nearly every
+    page shows personal data or a form for it, and a shared computer's browser cache or a proxy must
+    not keep one. Static files are answered earlier, by WhiteNoise, with their own long caching."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if "Cache-Control" not in response:
+            response["Cache-Control"] = "no-store"
+        return response
+
+
+_LOOPBACK = ("127.", "::1", "::ffff:127.")
+_PROXY_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_REAL_IP", "HTTP_FORWARDED")
+
+
+class LocalOnlyMiddleware:
+    """A development process whose GONGHUI_ENV was never set (DEBUG on, development keys) answers only
+    this machine: a request from another address, or through a proxy, is refused. Setting GONGHUI_ENV
+    (development on purpose, or production) turns this off."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        from django.core.exceptions import MiddlewareNotUsed
+
+        if settings.GONGHUI_ENV_EXPLICIT or not settings.DEBUG:
+            raise MiddlewareNotUsed()
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        address = str(request.META.get("REMOTE_ADDR", ""))
+        if not address.startswith(_LOOPBACK) or any(h in request.META for h in _PROXY_HEADERS):
+            return HttpResponse(
+                "This development server (GONGHUI_ENV not set) answers only this machine. "
+                "Set GONGHUI_ENV=production with real keys to serve others (docs/operations.md).\n",
+                status=403,
+                content_type="text/plain; charset=utf-8",
+            )
+        return self.get_response(request)

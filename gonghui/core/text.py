@@ -22,6 +22,7 @@ Small normalisers shared by the validators (IDs, codes, phones arrive in many sh
 import enum
 import re
 import unicodedata
+from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -130,3 +131,21 @@ def clean_text(value: str, kind: TextKind, *, field: str | None = None) -> str:
 
 def clean_optional_text(value: str | None, kind: TextKind, *, field: str | None = None) -> str:
     return clean_text(value or "", kind, field=field)
+
+
+# A resident ID (17 digits + check) or a mainland mobile number must never reach the audit table or a
+# log line.
+_PERSONAL_NUMBER = re.compile(r"\d{17}[\dXx]|(?<!\d)1[3-9]\d{9}(?!\d)")
+
+
+def scrub(value: Any) -> Any:
+    """Mask anything shaped like a resident ID or mobile number. Labels and details come from what
+    people typed (a union named after a phone number, an all-digit code), so this masks rather than
+    refuses: an audit row or a log line must never stop the work it records, nor carry personal data."""
+    if isinstance(value, str):
+        return _PERSONAL_NUMBER.sub(lambda m: m.group(0)[:3] + "*" * (len(m.group(0)) - 3), value)
+    if isinstance(value, dict):
+        return {scrub(key): scrub(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [scrub(item) for item in value]
+    return value

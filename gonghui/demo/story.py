@@ -10,6 +10,8 @@ story again changes nothing.
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.conf import settings
+
 from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import User
 from gonghui.core.pii import blind_index
@@ -139,6 +141,8 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
 def load_people_and_places() -> DemoStory:
     """The union tree, the enterprises, the worksite and the staff logins: what every app's story and the
     test personas stand on (orgs, accounts and enterprises only)."""
+    if settings.PRODUCTION:
+        raise RuntimeError("The demo story (published passwords) is never loaded in production.")
     story = DemoStory()
     regions = {r.code: r for r in Region.objects.all()}
     admin = User.objects.filter(username="admin").first()

@@ -1,7 +1,8 @@
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from gonghui.demo.story import DEMO_PASSWORD, load_demo_story
 
@@ -10,6 +11,12 @@ class Command(BaseCommand):
     help = "Load the 双沟通 demo story (regions, union tree, enterprises, staff); safe to run again."
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # The story publishes its logins' password in the README: never in a real federation.
+            raise CommandError(
+                "The demo story is not loaded in production (its logins share a published password). "
+                "Start a federation with `manage.py bootstrap` (docs/operations.md)."
+            )
         call_command("load_regions")
         story = load_demo_story()
         self.stdout.write(f"demo story: {len(story.units)} unions, {len(story.enterprises)} enterprises")

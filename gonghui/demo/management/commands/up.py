@@ -4,7 +4,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from gonghui.demo.story import DEMO_PASSWORD, load_demo_story
 
@@ -18,6 +18,12 @@ class Command(BaseCommand):
         parser.add_argument("--no-worker", action="store_true", help="serve without a job worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if settings.PRODUCTION:
+            # The story publishes its logins' password in the README: never in a real federation.
+            raise CommandError(
+                "The demo story is not loaded in production (its logins share a published password). "
+                "Start a federation with `manage.py bootstrap` (docs/operations.md)."
+            )
         settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_regions")

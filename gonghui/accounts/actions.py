@@ -48,6 +48,16 @@ class WeakPassword(InvalidInput):
     default_message = _("The password is too weak: %(reasons)s")
 
 
+class WrongCurrentPassword(InvalidInput):
+    code = "password_wrong"
+    default_message = _("The current password is wrong.")
+
+
+class PasswordUnchanged(InvalidInput):
+    code = "password_unchanged"
+    default_message = _("Choose a password different from the one you were given.")
+
+
 class InvalidOtpToken(InvalidInput):
     code = "otp_invalid"
     default_message = _("The verification code is wrong or has expired; enter the current 6-digit code.")
@@ -126,6 +136,45 @@ def do_create_staff(
         now=now,
     )
     return user
+
+
+class CityAdministratorExists(Conflict):
+    code = "city_admin_exists"
+    default_message = _("The federation already has a city administrator; they create the other logins.")
+
+
+@transaction.atomic(durable=True)
+def do_create_first_city_admin(
+    *, username: str, display_name: str, city: OrgUnit, now: datetime.datetime | None = None
+) -> tuple[User, str]:
+    """The first login of a new federation, made by `manage.py bootstrap` (no acting user: the person
+    at the server's console). Its password is random, returned once for printing, and opens only the
+    second-factor enrolment and the page to choose a new password (password_change_required)."""
+    now = now or timezone.now()
+    if city.kind != OrgUnit.Kind.CITY:
+        raise RoleNotForUnit(field="unit", role=Role.CITY_ADMIN.label, kind=OrgUnit.Kind(city.kind).label)
+    if RoleAssignment.objects.filter(role=Role.CITY_ADMIN, revoked_at__isnull=True).exists():
+        raise CityAdministratorExists()
+    username = username.strip()
+    if not username or User.objects.filter(username__iexact=username).exists():
+        raise UsernameTaken(field="username", username=username)
+    password = secrets.token_urlsafe(15)
+    user = User(username=username, display_name=display_name.strip(), date_joined=now)
+    user.set_password(password)
+    user.password_change_required = True
+    user.save()
+    RoleAssignment.objects.create(user=user, unit=city, role=Role.CITY_ADMIN, granted_by=None, granted_at=now)
+    record_event(
+        acting_user=None,
+        event_type="first_admin_created",
+        obj=user,
+        unit=city,
+        acting_unit=city,
+        changed_fields=["username", "display_name", "password", "role"],
+        details={"role": Role.CITY_ADMIN.value, "unit_id": city.pk},
+        now=now,
+    )
+    return user, password
 
 
 @transaction.atomic(durable=True)
@@ -288,6 +337,37 @@ def do_unlock_staff(*, acting_user: Any, user: User, unit: OrgUnit) -> User:
         obj=user,
         unit=unit,
         changed_fields=["locked_until"],
+    )
+    return user
+
+
+@transaction.atomic(durable=True)
+def do_change_password(
+    *, acting_user: User, current: str, new: str, now: datetime.datetime | None = None
+) -> User:
+    """The user's own new password (a handed-over one must be replaced before anything else)."""
+    now = now or timezone.now()
+    user = User.objects.select_for_update().get(pk=acting_user.pk)
+    if not user.check_password(current):
+        raise WrongCurrentPassword(field="current")
+    if current == new:
+        raise PasswordUnchanged(field="new")
+    try:
+        validate_password(new, user)
+    except ValidationError as exc:
+        raise WeakPassword(field="new", reasons=" ".join(exc.messages)) from None
+    user.set_password(new)
+    user.password_change_required = False
+    user.save(update_fields=["password", "password_change_required"])
+    unit = _home_unit(user)
+    record_event(
+        acting_user=user,
+        event_type="password_changed",
+        obj=user,
+        unit=unit,
+        acting_unit=unit,
+        changed_fields=["password"],
+        now=now,
     )
     return user
 

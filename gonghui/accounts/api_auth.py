@@ -19,7 +19,12 @@ class SessionAuth(APIKeyCookie):
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         user = request.user
-        if user.is_authenticated and user.is_active and not user.second_factor_missing():
+        if (
+            user.is_authenticated
+            and user.is_active
+            and not user.second_factor_missing()
+            and not user.password_change_pending()
+        ):
             return user
         return None
 

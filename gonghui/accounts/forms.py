@@ -41,3 +41,15 @@ class GrantForm(forms.Form):
     def __init__(self, *args: object, units: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class PasswordChangeForm(forms.Form):
+    current = forms.CharField(label=_("Current password"), max_length=128, widget=forms.PasswordInput)
+    new = forms.CharField(label=_("New password"), max_length=128, widget=forms.PasswordInput)
+    again = forms.CharField(label=_("New password again"), max_length=128, widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new") and data.get("again") and data["new"] != data["again"]:
+            self.add_error("again", _("The two new passwords differ."))
+        return data

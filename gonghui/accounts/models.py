@@ -16,6 +16,9 @@ class User(AbstractUser):
     phone_index = BlindIndexField(source="phone", purpose="phone")
     failed_login_count = models.PositiveIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
+    # The password was handed over (printed once by `manage.py bootstrap`): it opens the way to the
+    # second factor and to choosing a new password, nothing else, until it is changed.
+    password_change_required = models.BooleanField(default=False)
 
     class Meta:
         constraints = [
@@ -26,14 +29,18 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return f"{self.display_name or self.username}（{self.username}）"
 
-    # core knows the acting user only through these two methods (core imports no app): the console gate
-    # and the API's session auth ask the first, the audit log the second.
+    # core knows the acting user only through these methods (core imports no app): the console gate and
+    # the API's session auth ask the first two, the audit log the last.
     def second_factor_missing(self) -> bool:
         """True when the user's roles need TOTP and this session has not passed it."""
         # OTPMiddleware adds is_verified() to request.user; a user object fresh from login has none yet.
         is_verified = getattr(self, "is_verified", None)
         required = settings.GONGHUI_2FA_REQUIRED and needs_second_factor(self)
         return required and not (is_verified is not None and is_verified())
+
+    def password_change_pending(self) -> bool:
+        """True until a handed-over password is replaced (the console gate sends the user to do it)."""
+        return self.password_change_required
 
     def acting_unit_id_for(self, unit: Any) -> int | None:
         """The unit of the strongest role this user holds over `unit` (the one an action was done under)."""

@@ -7,6 +7,7 @@ urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("otp/", views.otp_view, name="otp"),
+    path("password/", views.password_change, name="password_change"),
     path("staff/", views.staff_list, name="staff_list"),
     path("staff/new/", views.staff_create, name="staff_create"),
     path("staff/<int:staff_id>/", views.staff_detail, name="staff_detail"),

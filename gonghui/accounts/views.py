@@ -3,6 +3,7 @@ import base64
 import segno
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
+from django.contrib.auth import update_session_auth_hash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -13,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from gonghui.accounts import actions, queries
 from gonghui.accounts.access import access_role_assignment, access_staff
 from gonghui.accounts.auth import login_with_password
-from gonghui.accounts.forms import GrantForm, LoginForm, OtpForm, StaffForm
+from gonghui.accounts.forms import GrantForm, LoginForm, OtpForm, PasswordChangeForm, StaffForm
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError
 from gonghui.orgs.queries import units_in_scope
@@ -73,6 +74,35 @@ def otp_view(request: HttpRequest) -> HttpResponse:
         context["qr_svg"] = segno.make(device.config_url, error="m").svg_inline(scale=4)
         context["secret"] = base64.b32encode(device.bin_key).decode()
     return render(request, "accounts/otp.html", context)
+
+
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Choose a new password: required before anything else after a handed-over one (the first city
+    administrator's, printed by `manage.py bootstrap`); open to every signed-in user. The second factor
+    comes first, so a leaked handed-over password alone reaches nothing."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect("accounts:login")
+    if user.second_factor_missing():
+        return redirect("accounts:otp")
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = actions.do_change_password(
+                acting_user=user,  # type: ignore[arg-type]
+                current=form.cleaned_data["current"],
+                new=form.cleaned_data["new"],
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            update_session_auth_hash(request, changed)
+            return redirect("insights:home")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "required": user.password_change_pending()},
+    )
 
 
 @staff_required

@@ -14,7 +14,8 @@ from gonghui.core.middleware import error_response
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Signed in, active, and past TOTP when the user's roles need it (the user model answers that). DomainErrors that escape the view
+    """Signed in, active, past TOTP when the user's roles need it, and no handed-over password left to
+    change (the user model answers both). DomainErrors that escape the view
     (NotFound from an access helper, Forbidden) become the error page with their status."""
 
     @wraps(view)
@@ -24,6 +25,8 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return redirect_to_login(request.get_full_path())
         if user.second_factor_missing():
             return redirect("accounts:otp")
+        if user.password_change_pending():
+            return redirect("accounts:password_change")
         try:
             return view(request, *args, **kwargs)
         except DomainError as error:

@@ -25,6 +25,8 @@ EVENT_LABELS = {
     "join_link_regenerated": _("Join QR code regenerated"),
     "join_link_revoked": _("Join QR code revoked"),
     "login": _("Signed in"),
+    "first_admin_created": _("First city administrator created"),
+    "password_changed": _("Password changed"),
     "login_failed": _("Wrong password"),
     # Before logins were held back per address instead of locked (2026-12); kept for those audit rows.
     "login_locked": _("Login locked"),

@@ -1,18 +1,22 @@
 """Writes to the union tree. Each function: one durable transaction, one audit event."""
 
 import datetime
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Value
-from django.db.models.functions import Concat, Length, Substr
+from django.db.models import CharField, F, Max, OuterRef, Subquery, Value
+from django.db.models.functions import Cast, Coalesce, Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.audit import record_event
+from gonghui.core.audit import build_event, record_event, record_events
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput
 from gonghui.orgs.models import OrgUnit, Region
 from gonghui.orgs.scope import RANK_MANAGE_UNITS, rank_at
+
+if TYPE_CHECKING:
+    from gonghui.orgs.tree_file import TreeFile
 
 # Which kinds of unit may sit directly under which.
 ALLOWED_CHILD_KINDS: dict[str, frozenset[str]] = {
@@ -243,3 +247,127 @@ def do_load_regions(*, acting_user: Any, data: dict[str, Any]) -> dict[str, int]
         details={"version": data.get("version", ""), **counts},
     )
     return counts
+
+
+@dataclass(frozen=True)
+class TreeLoadResult:
+    created: int
+    existing: int
+    by_kind: dict[str, int]
+
+
+@transaction.atomic(durable=True)
+def do_load_org_tree(
+    *, acting_user: Any, tree: "TreeFile", now: datetime.datetime | None = None
+) -> TreeLoadResult:
+    """Create the unions of a tree file (orgs/tree_file.py) in one transaction, level by level in bulk,
+    one audit event per union created. Unions whose code exists are left as they are (loading a file
+    again changes nothing). The city root only from the command line (acting_user None) or a superuser;
+    otherwise the acting user must manage every new union's parent. Every problem is reported at once
+    (TreeFileInvalid) and nothing is written unless the whole file fits the tree."""
+    from gonghui.orgs.tree_file import TreeFileInvalid
+
+    now = now or timezone.now()
+    rows = tree.rows
+    system = acting_user is None or getattr(acting_user, "is_superuser", False)
+    existing = {
+        u.code: u
+        for u in OrgUnit.objects.filter(code__in=[r.code for r in rows] + [r.parent_code for r in rows])
+    }
+    regions = {
+        r.code: r for r in Region.objects.filter(code__in=[r.region_code for r in rows if r.region_code])
+    }
+    new = {r.code: r for r in rows if r.code not in existing}
+    problems: list[str] = list(tree.problems)
+    seen: set[str] = set()
+    for row in rows:
+        if row.code in seen:
+            problems.append(f"line {row.line}: the code {row.code} appears twice")
+        seen.add(row.code)
+        if row.region_code and row.region_code not in regions:
+            problems.append(f"line {row.line}: region {row.region_code} is not a known district or street")
+    roots = [r for r in new.values() if not r.parent_code]
+    for row in roots:
+        if row.kind != OrgUnit.Kind.CITY:
+            problems.append(f"line {row.line}: only the CITY union has no parent_code")
+        elif not system or OrgUnit.objects.filter(parent__isnull=True).exists() or len(roots) > 1:
+            problems.append(f"line {row.line}: there is one city federation, and it exists already")
+    kinds = {code: unit.kind for code, unit in existing.items()} | {
+        code: row.kind for code, row in new.items()
+    }
+    for row in new.values():
+        if not row.parent_code:
+            continue
+        if row.parent_code not in kinds:
+            problems.append(
+                f"line {row.line}: parent_code {row.parent_code} is neither in the file nor a union"
+            )
+        elif row.kind in OrgUnit.Kind.values and row.kind not in ALLOWED_CHILD_KINDS.get(
+            kinds[row.parent_code], frozenset()
+        ):
+            problems.append(
+                f"line {row.line}: a {row.kind} cannot be placed under a {kinds[row.parent_code]} ({row.parent_code})"
+            )
+        elif row.parent_code in existing and not system:
+            parent = existing[row.parent_code]
+            if parent.status != OrgUnit.Status.ACTIVE or rank_at(acting_user, parent) < RANK_MANAGE_UNITS:
+                problems.append(f"line {row.line}: you cannot add unions under {row.parent_code}")
+    if problems:
+        raise TreeFileInvalid(problems)
+    # Level by level: a level's ids (and so its paths) exist before its children are inserted.
+    placed = dict(existing)
+    pending = dict(new)
+    events = []
+    by_kind: dict[str, int] = {}
+    while pending:
+        level = [r for r in pending.values() if not r.parent_code or r.parent_code in placed]
+        if not level:
+            lines = ", ".join(str(r.line) for r in list(pending.values())[:20])
+            raise TreeFileInvalid([f"lines {lines}: their parents form a loop"])
+        units = OrgUnit.objects.bulk_create(
+            [
+                OrgUnit(
+                    code=row.code,
+                    name=row.name,
+                    kind=row.kind,
+                    parent=placed.get(row.parent_code),
+                    region=regions.get(row.region_code),
+                    path="pending/",
+                    depth=placed[row.parent_code].depth + 1 if row.parent_code else 0,
+                    created_at=now,
+                )
+                for row in level
+            ]
+        )
+        for unit in units:
+            above = placed.get(new[unit.code].parent_code)
+            unit.path = f"{above.path if above else ''}{unit.pk}/"
+            placed[unit.code] = unit
+            pending.pop(unit.code)
+            by_kind[unit.kind] = by_kind.get(unit.kind, 0) + 1
+            events.append(
+                build_event(
+                    acting_user=acting_user,
+                    event_type="org_unit_created",
+                    obj=unit,
+                    unit=unit,
+                    changed_fields=["code", "name", "kind", "parent", "region"],
+                    details={
+                        "kind": unit.kind,
+                        "parent_id": above.pk if above else None,
+                        "from_tree_file": True,
+                    },
+                    now=now,
+                )
+            )
+        # The level's paths in one UPDATE (its rows are the only ones still "pending/"): the parent's
+        # path and the new id, as computed above for the objects in hand.
+        parent_path = OrgUnit.objects.filter(pk=OuterRef("parent_id")).values("path")[:1]
+        OrgUnit.objects.filter(path="pending/").update(
+            path=Concat(Coalesce(Subquery(parent_path), Value("")), Cast("id", CharField()), Value("/"))
+        )
+    too_deep = [u.code for u in placed.values() if len(u.path) > 255 or u.depth > MAX_DEPTH]
+    if too_deep:
+        raise TreeFileInvalid([f"{code}: the union tree would become too deep" for code in too_deep[:20]])
+    record_events(events)
+    return TreeLoadResult(created=len(new), existing=len(rows) - len(new), by_kind=by_kind)

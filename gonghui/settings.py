@@ -64,6 +64,9 @@ if GONGHUI_ENV not in {"development", "production"}:
 PRODUCTION = GONGHUI_ENV == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION and not TESTING)
 SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
+# Rotating SECRET_KEY: the old key here (comma-separated) keeps sessions and signed links valid until
+# they expire; drop it after SESSION_COOKIE_AGE (docs/operations.md, "Key rotation").
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list(
     "ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]", "testserver"]
 )

@@ -15,6 +15,7 @@ from gonghui.core.audit import build_event, record_event, record_events
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import blind_index
+from gonghui.core.text import TextKind, clean_text
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.members.models import (
     Channel,
@@ -154,7 +155,11 @@ _CHOICE_VALUES: tuple[tuple[str, frozenset[str]], ...] = (
 
 
 def _clean_form(data: EnrolmentData) -> EnrolmentData:
-    data.name = " ".join(data.name.split())
+    # Every channel's enrolment passes here (console, API, phone, QR page, roster rows): the shared text
+    # rules (core/text.py) decide what a name may hold.
+    data.name = clean_text(data.name, TextKind.NAME, field="name")
+    data.employer_name = clean_text(data.employer_name, TextKind.NAME, field="employer_name")
+    data.ethnicity = clean_text(data.ethnicity, TextKind.LABEL, field="ethnicity")
     if not data.name or len(data.name) > 50:
         raise InvalidInput(_("Enter the name as on the ID card (at most 50 characters)."), field="name")
     data.phone = normalise_phone(data.phone, field="phone") if data.phone.strip() else ""

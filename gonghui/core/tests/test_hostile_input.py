@@ -103,3 +103,31 @@ def test_it_lets_long_numbers_that_are_not_personal_through(personas):
     assert client.get("/api/v1/members?offset=10000000").status_code == 200
     assert client.get(f"/api/v1/orgs/units/{2**70}").status_code in (404, 422)
     assert client.get("/api/v1/members?q=5678").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'"' + b'\\"' * 1_000_000,  # escaped quotes with no closing one (was quadratic)
+        b'"' * 2_000_000,
+        b'["' + b"\\\\" * 900_000 + b'"]',
+    ],
+    ids=["escaped-quotes", "quotes", "backslashes"],
+)
+def test_the_depth_check_stays_linear_on_pathological_strings(body):
+    from gonghui.core.middleware import _JSON_STRING, json_deeper_than
+
+    # What keeps it linear: a string match that has started at a quote never fails (else the engine
+    # retries from every later quote).
+    assert _JSON_STRING.match(b'"\\"\\"\\"') is not None
+
+    # No timing here: a quadratic scan of these 2 MB bodies would not finish within the test run's
+    # patience (40 KB of escaped quotes took 28 s before the fix); a linear one takes well under a second.
+    assert not json_deeper_than(body, 32)
+
+
+def test_the_depth_check_ignores_brackets_inside_strings_and_counts_the_rest():
+    from gonghui.core.middleware import json_deeper_than
+
+    assert not json_deeper_than(b'{"a": [1, "]]]", {"b": "\\"[[[[["}]}', 3)
+    assert json_deeper_than(b'{"a": [1, "]]]", {"b": "\\"[[[[["}]}', 2)

@@ -211,8 +211,9 @@ class LocalOnlyMiddleware:
         address = str(request.META.get("REMOTE_ADDR", ""))
         if not address.startswith(_LOOPBACK) or any(h in request.META for h in _PROXY_HEADERS):
             return HttpResponse(
-                "This development server (GONGHUI_ENV not set) answers only this machine. "
-                "Set GONGHUI_ENV=production with real keys to serve others (docs/operations.md).\n",
+                "This development server (GONGHUI_ENV not set) answers only this machine. To let a phone "
+                "on your network in, set GONGHUI_ENV=development on purpose; to serve people, "
+                "GONGHUI_ENV=production with real keys (docs/operations.md).\n",
                 status=403,
                 content_type="text/plain; charset=utf-8",
             )

@@ -68,6 +68,7 @@ def test_it_brings_up_the_whole_federation_from_a_tree_file(db, tmp_path):
     )
     assert OrgUnit.objects.filter(path__startswith=tongzhou.path).count() > 16 * UNIONS_PER_STREET
     assert AuditEvent.objects.filter(event_type="org_unit_created").count() == total
+    assert AuditEvent.objects.filter(event_type="first_admin_created").count() == 1
     # One administrator, whose password is printed once and kept only as a hash.
     admin = User.objects.get()
     assert RoleAssignment.objects.get(user=admin).role == Role.CITY_ADMIN

@@ -102,6 +102,13 @@ def _actions(p):  # type: ignore[no-untyped-def]
             acting_user=p.city_admin, user=p.collector, name="采集手机", unit=p.unit("BJ-TZ-YS")
         )
 
+    def change_password():
+        from gonghui.demo.personas import PASSWORD
+
+        return accounts_actions.do_change_password(
+            acting_user=p.luyuan_officer, current=PASSWORD, new="another-long-passphrase-13812345678"
+        )
+
     def register_enterprise():
         return enterprise_actions.do_register_enterprise(
             acting_user=p.luyuan_officer,
@@ -204,6 +211,7 @@ def _actions(p):  # type: ignore[no-untyped-def]
         create_unit, rename_unit, move_unit, close_unit, create_staff, grant_role, revoke_role, login_failure,
         login, unlock, start_totp, issue_token, register_enterprise, update_enterprise, register_worksite,
         reveal, rotate, enrol_member, approve_membership, reject_membership, bulk_approve, decide_transfer,
+        change_password,
     ]} | {"_setup_marks": setup_marks}  # fmt: skip
 
 
@@ -211,7 +219,7 @@ ACTION_NAMES = [
     "create_unit", "rename_unit", "move_unit", "close_unit", "create_staff", "grant_role", "revoke_role",
     "login_failure", "login", "unlock", "start_totp", "issue_token", "register_enterprise", "update_enterprise",
     "register_worksite", "reveal", "rotate", "enrol_member", "approve_membership", "reject_membership",
-    "bulk_approve", "decide_transfer",
+    "bulk_approve", "decide_transfer", "change_password",
 ]  # fmt: skip
 
 
@@ -256,6 +264,9 @@ def test_it_covers_every_action_module_function():
         "do_record_intent_letter",
         # Rosters: members/tests/test_import_audit.py.
         "do_upload_roster", "do_request_roster_commit", "do_import_roster_rows", "do_request_member_export",
+        "do_change_password",
+        # A federation's start: accounts/tests/test_bootstrap.py (one event per union, one for the admin).
+        "do_load_org_tree", "do_create_first_city_admin",
     }  # fmt: skip
     assert found == tested
 

@@ -28,7 +28,9 @@ def production_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     clean = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("GONGHUI_", "DEBUG", "SECRET_KEY", "PYTEST", "DATABASE_URL", "ALLOWED_HOSTS"))
+        if not k.startswith(
+            ("GONGHUI_", "DEBUG", "SECRET_KEY", "PYTEST", "DATABASE_URL", "ALLOWED_HOSTS", "DJANGO_")
+        )
     }
     return {
         **clean,

@@ -14,6 +14,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from gonghui.accounts.api import router as accounts_router
 from gonghui.accounts.api_auth import API_AUTH
 from gonghui.accounts.audit_api import router as audit_router
+from gonghui.benefits.api import router as benefits_router
 from gonghui.cards.api import partner_router
 from gonghui.cards.api import router as cards_router
 from gonghui.collect.api import router as collect_router
@@ -21,9 +22,13 @@ from gonghui.core.console import staff_required
 from gonghui.core.errors import DomainError
 from gonghui.core.errorviews import BadRequest, CsrfFailed
 from gonghui.enterprises.api import router as enterprises_router
+from gonghui.establishment.api import router as establishment_router
+from gonghui.homes.api import router as homes_router
+from gonghui.idcards.api import router as idcards_router
 from gonghui.meetings.api import router as meetings_router
 from gonghui.members.api import router as members_router
 from gonghui.members.join_api import router as join_router
+from gonghui.needs.api import router as needs_router
 from gonghui.orgs.api import router as orgs_router
 
 
@@ -59,6 +64,11 @@ api.add_router("/join", join_router)
 api.add_router("/meetings", meetings_router)
 api.add_router("/cards", cards_router)
 api.add_router("/partner", partner_router)
+api.add_router("/idcard", idcards_router)
+api.add_router("/establishment", establishment_router)
+api.add_router("/homes", homes_router)
+api.add_router("/needs", needs_router)
+api.add_router("/benefits", benefits_router)
 
 
 @api.exception_handler(DomainError)

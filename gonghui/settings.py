@@ -171,6 +171,11 @@ INSTALLED_APPS = [
     "gonghui.cards",
     "gonghui.meetings",
     "gonghui.collect",
+    "gonghui.idcards",
+    "gonghui.establishment",
+    "gonghui.homes",
+    "gonghui.needs",
+    "gonghui.benefits",
     "gonghui.insights",
     "gonghui.demo",
 ]

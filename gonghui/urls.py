@@ -13,6 +13,11 @@ urlpatterns = [
     path("meetings/", include("gonghui.meetings.urls")),
     path("m/", include("gonghui.meetings.public_urls")),
     path("", include("gonghui.cards.urls")),
+    path("idcards/", include("gonghui.idcards.urls")),
+    path("establishment/", include("gonghui.establishment.urls")),
+    path("homes/", include("gonghui.homes.urls")),
+    path("needs/", include("gonghui.needs.urls")),
+    path("benefits/", include("gonghui.benefits.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

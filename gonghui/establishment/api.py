@@ -1,0 +1,5 @@
+"""/api/v1/establishment/…"""
+
+from ninja import Router
+
+router = Router(tags=["establishment"])

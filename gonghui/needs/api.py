@@ -1,0 +1,5 @@
+"""/api/v1/needs/…"""
+
+from ninja import Router
+
+router = Router(tags=["needs"])

@@ -1,5 +1,7 @@
 """What audit event types and reviewer warnings are called in the console (codes stay in the data)."""
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 EVENT_LABELS = {
@@ -107,6 +109,16 @@ EVENT_LABELS = {
     "members_exported": _("Members exported (masked)"),
     "members_exported_revealed": _("Members exported with full personal data"),
 }
+
+
+def register_event_labels(labels: dict[str, Any]) -> None:
+    """An app above core adds the labels of the event types it writes (from its AppConfig.ready()), so core
+    keeps importing no app and the audit log still names every event in Chinese."""
+    clashes = {code for code, label in labels.items() if code in EVENT_LABELS and EVENT_LABELS[code] != label}
+    if clashes:
+        raise ValueError(f"event types labelled twice: {sorted(clashes)}")
+    EVENT_LABELS.update(labels)
+
 
 WARNING_LABELS = {
     "resident_id_area_unknown": _("Area code not known for the birth year"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gonghui.meetings import views
+from gonghui.meetings import questionnaire_views, views
 
 app_name = "meetings"
 urlpatterns = [
@@ -9,16 +9,20 @@ urlpatterns = [
     path("overdue/", views.meeting_overdue, name="overdue"),
     path("funnel/", views.funnel_page, name="funnel"),
     path("new/", views.meeting_create, name="create"),
-    path("questionnaires/", views.questionnaire_list, name="questionnaires"),
-    path("questionnaires/<int:questionnaire_id>/", views.questionnaire_builder, name="questionnaire"),
+    path("questionnaires/", questionnaire_views.questionnaire_list, name="questionnaires"),
+    path(
+        "questionnaires/<int:questionnaire_id>/",
+        questionnaire_views.questionnaire_builder,
+        name="questionnaire",
+    ),
     path(
         "questionnaires/<int:questionnaire_id>/results/",
-        views.questionnaire_results,
+        questionnaire_views.questionnaire_results,
         name="questionnaire_results",
     ),
     path(
         "questionnaires/<int:questionnaire_id>/export.csv",
-        views.questionnaire_export,
+        questionnaire_views.questionnaire_export,
         name="questionnaire_export",
     ),
     path("follow-ups/<int:follow_up_id>/done/", views.follow_up_done, name="follow_up_done"),
@@ -35,6 +39,6 @@ urlpatterns = [
     path("<int:meeting_id>/intent-letter/", views.meeting_intent_letter, name="intent_letter"),
     path("<int:meeting_id>/attribute/", views.meeting_attribute, name="attribute"),
     path("<int:meeting_id>/poster/", views.meeting_poster, name="poster"),
-    path("<int:meeting_id>/results/", views.meeting_results, name="results"),
+    path("<int:meeting_id>/results/", questionnaire_views.meeting_results, name="results"),
     path("<int:meeting_id>/responses/new/", views.meeting_enter_response, name="enter_response"),
 ]

@@ -20,7 +20,7 @@ from gonghui.core.db import look_up_by_index
 from gonghui.core.errors import DomainError
 from gonghui.core.pii import blind_index
 from gonghui.core.text import to_half_width
-from gonghui.members.actions import (
+from gonghui.members.actions.enrolment import (
     PERSON_FIELDS,
     RANK_ENROL,
     RANK_REVIEW,

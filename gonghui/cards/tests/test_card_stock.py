@@ -10,6 +10,7 @@ from gonghui.cards.models import Card, CardBlank, CardStock
 from gonghui.cards.numbers import sequential_card_numbers
 from gonghui.cards.queries import get_branch_day
 from gonghui.cards.tests.helpers import apply, branch, enrol, walk_to_authorised
+from gonghui.core.errors import InvalidInput, NotFound
 
 BIN = "621468"
 
@@ -58,11 +59,11 @@ def test_it_lets_only_the_branchs_operator_load_its_box(personas, box):
     numbers = sequential_card_numbers(bin_prefix=BIN, start=700_000, count=1)
     from gonghui.accounts.models import User
 
-    with pytest.raises(actions.NotFound):
+    with pytest.raises(NotFound):
         actions.do_load_card_batch(
             acting_user=User.objects.get(username="luchengbank"), stock=box, numbers=numbers
         )
-    with pytest.raises(actions.NotFound):
+    with pytest.raises(NotFound):
         actions.do_load_card_batch(acting_user=personas.tongzhou_officer, stock=box, numbers=numbers)
 
 
@@ -71,7 +72,7 @@ def test_it_voids_a_damaged_card_which_is_then_never_issued(personas, box):
     actions.do_load_card_batch(acting_user=personas.bank_operator, stock=box, numbers=numbers)
     CardBlank.objects.exclude(stock=box).update(status="VOID")
     blank = CardBlank.objects.get(stock=box)
-    with pytest.raises(actions.InvalidInput):
+    with pytest.raises(InvalidInput):
         actions.do_void_card_blank(acting_user=personas.bank_operator, blank=blank, reason=" ")
     actions.do_void_card_blank(acting_user=personas.bank_operator, blank=blank, reason="芯片损坏")
     with pytest.raises(actions.BlankNotFree):

@@ -6,6 +6,7 @@ from django.utils import timezone
 from gonghui.cards import actions
 from gonghui.cards.models import Card, CardApplication
 from gonghui.cards.tests.helpers import apply, enrol, walk_to_authorised
+from gonghui.core.errors import Forbidden, InvalidInput
 from gonghui.members.models import Membership
 
 
@@ -30,7 +31,7 @@ def test_it_replaces_a_lost_card_with_a_routed_replacement_application(personas,
 
 
 def test_it_refuses_to_report_another_districts_card(personas, card):
-    with pytest.raises(actions.Forbidden):
+    with pytest.raises(Forbidden):
         actions.do_report_card_lost(acting_user=personas.haidian_officer, card=card)
 
 
@@ -48,7 +49,7 @@ def test_it_cancels_the_card_and_open_applications_when_the_membership_ends(pers
 
 
 def test_it_refuses_to_cancel_cards_of_an_active_membership(personas, card):
-    with pytest.raises(actions.InvalidInput):
+    with pytest.raises(InvalidInput):
         actions.do_cancel_cards_for_membership_end(
             acting_user=personas.chair, membership=card.application.membership
         )

@@ -3,6 +3,7 @@ import pytest
 from gonghui.cards import actions
 from gonghui.cards.models import CardApplication
 from gonghui.cards.tests.helpers import apply, enrol, walk_to_authorised
+from gonghui.core.errors import Forbidden
 from gonghui.members.models import Channel, Consent, EmploymentStatus
 
 
@@ -84,7 +85,7 @@ def test_it_creates_applications_for_a_whole_union_and_counts_the_refusals(perso
 
 def test_it_refuses_an_officer_outside_the_union(personas):
     membership = enrol(personas, 14)
-    with pytest.raises(actions.Forbidden):
+    with pytest.raises(Forbidden):
         actions.do_create_card_application(acting_user=personas.haidian_officer, membership=membership)
-    with pytest.raises(actions.Forbidden):
+    with pytest.raises(Forbidden):
         actions.do_create_card_application(acting_user=personas.bank_operator, membership=membership)

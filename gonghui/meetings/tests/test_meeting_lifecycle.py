@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.db import IntegrityError, transaction
 
-from gonghui.core.errors import Forbidden
+from gonghui.core.errors import Forbidden, InvalidInput
 from gonghui.core.models import AuditEvent
 from gonghui.meetings import actions, queries
 from gonghui.meetings.actions import FollowUpData, MeetingData, MeetingOutcome
@@ -59,7 +59,7 @@ def test_it_refuses_an_organiser_outside_the_users_area(personas):
 
 
 def test_it_refuses_a_target_enterprise_from_another_district(personas):
-    with pytest.raises(actions.InvalidInput) as caught:
+    with pytest.raises(InvalidInput) as caught:
         plan_worker_meeting(personas, target_enterprises=[personas.enterprise("xinyi")])
     assert caught.value.field == "target_enterprises"
 

@@ -1,6 +1,6 @@
 import pytest
 
-from gonghui.core.errors import Forbidden
+from gonghui.core.errors import Forbidden, InvalidInput
 from gonghui.meetings import actions, queries
 from gonghui.meetings.actions import QuestionSpec
 from gonghui.meetings.models import Answer, QuestionKind, Questionnaire, Response, ResponseChannel
@@ -104,7 +104,7 @@ def test_show_if_drops_answers_to_hidden_questions_and_skips_their_required(pers
         (3, ["文体活动", "不存在的选项"], actions.AnswerInvalid),
         (6, "6", actions.AnswerInvalid),
         (6, "", actions.AnswerRequired),
-        (7, "长" * 2001, actions.InvalidInput),
+        (7, "长" * 2001, InvalidInput),
     ],
 )
 def test_it_refuses_answers_that_are_not_allowed(personas, position, value, error):

@@ -111,7 +111,7 @@ def test_it_plans_a_person_new_in_the_batch_through_every_outcome(personas):
 
 
 def test_it_saves_every_field_a_merge_may_fill():
-    from gonghui.members.actions import MERGE_UPDATE_FIELDS, _membership_fields
+    from gonghui.members.actions.enrolment import MERGE_UPDATE_FIELDS, _membership_fields
 
     fillable = _membership_fields(EnrolmentData(name="李春贵", resident_id=LI))
     assert set(MERGE_UPDATE_FIELDS) == {"warnings", *fillable}

@@ -382,8 +382,8 @@ def test_it_keeps_backslashes_and_odd_characters_exactly(personas, tmp_path):
 def test_copy_text_fields_escape_what_copy_would_read_as_syntax():
     import datetime
 
-    from gonghui.members.actions import _copy_texts
+    from gonghui.core.bulk import copy_texts
 
-    assert _copy_texts(["a\\b", "c\td", "e\nf", "plain"]) == ["a\\\\b", "c\\td", "e\\nf", "plain"]
-    assert _copy_texts([None, True, False, 7, "x"]) == ["\\N", "t", "f", "7", "x"]
-    assert _copy_texts([datetime.date(2018, 5, 29)]) == ["2018-05-29"]
+    assert copy_texts(["a\\b", "c\td", "e\nf", "plain"]) == ["a\\\\b", "c\\td", "e\\nf", "plain"]
+    assert copy_texts([None, True, False, 7, "x"]) == ["\\N", "t", "f", "7", "x"]
+    assert copy_texts([datetime.date(2018, 5, 29)]) == ["2018-05-29"]

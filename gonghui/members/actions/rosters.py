@@ -1,0 +1,253 @@
+"""Roster import: upload, request commit, write the planned rows chunk by chunk."""
+
+import datetime
+import uuid
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gonghui.core.audit import record_event
+from gonghui.core.bulk import Same, bulk_insert
+from gonghui.core.errors import Conflict, Forbidden
+from gonghui.members.actions.enrolment import RANK_ENROL, NotAMemberUnion
+from gonghui.members.models import Channel, Consent, EmploymentStatus, Membership, Person, Transfer
+from gonghui.orgs.models import OrgUnit
+from gonghui.orgs.scope import rank_at
+
+if TYPE_CHECKING:
+    from gonghui.members.models import ImportJob
+
+
+class RosterUnionNotAllowed(Forbidden):
+    code = "roster_union_forbidden"
+    default_message = _("Your role cannot enrol members into this union.")
+
+
+class ImportNotReady(Conflict):
+    code = "roster_import_not_ready"
+    default_message = _("This import cannot be committed now: check the file first, and commit it only once.")
+
+
+def _check_roster_union(acting_user: Any, union: OrgUnit) -> None:
+    if rank_at(acting_user, union) < RANK_ENROL:
+        raise RosterUnionNotAllowed()
+    if (
+        union.kind not in (OrgUnit.Kind.GRASSROOTS, OrgUnit.Kind.JOINT)
+        or union.status != OrgUnit.Status.ACTIVE
+    ):
+        raise NotAMemberUnion(field="union", name=union.name)
+
+
+@transaction.atomic(durable=True)
+def do_upload_roster(
+    *,
+    acting_user: Any,
+    union: OrgUnit,
+    upload: Any,
+    original_name: str,
+    confirm_area_warnings: bool = False,
+    now: datetime.datetime | None = None,
+) -> "ImportJob":
+    """Store an uploaded roster file as an import job; the job checks it (dry run) before anything else."""
+    from gonghui.members.models import ImportJob
+
+    now = now or timezone.now()
+    _check_roster_union(acting_user, union)
+    job = ImportJob(
+        union=union,
+        owner=acting_user,
+        original_name=original_name[:200],
+        confirm_area_warnings=confirm_area_warnings,
+        created_at=now,
+    )
+    job.file.save(f"roster-{uuid.uuid4().hex}{_suffix(original_name)}", upload, save=False)
+    job.save()
+    record_event(
+        acting_user=acting_user,
+        event_type="roster_uploaded",
+        obj=job,
+        unit=union,
+        details={"file": original_name[:100]},
+        now=now,
+    )
+    return job
+
+
+def _suffix(name: str) -> str:
+    lowered = name.lower()
+    return next((s for s in (".xlsx", ".xls", ".csv") if lowered.endswith(s)), "")
+
+
+@transaction.atomic(durable=True)
+def do_request_roster_commit(
+    *, acting_user: Any, job: "ImportJob", now: datetime.datetime | None = None
+) -> "ImportJob":
+    """Mark a checked import for committing (the job then writes its good rows). Once only."""
+    from gonghui.members.models import ImportJob
+
+    now = now or timezone.now()
+    _check_roster_union(acting_user, job.union)
+    locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+    if locked.status != ImportJob.Status.CHECKED or locked.committed:
+        raise ImportNotReady()
+    locked.status = ImportJob.Status.IMPORTING
+    locked.rows_done = 0
+    locked.save(update_fields=["status", "rows_done"])
+    record_event(
+        acting_user=acting_user, event_type="roster_commit_requested", obj=locked, unit=locked.union, now=now
+    )
+    return locked
+
+
+@transaction.atomic(durable=True)
+def do_import_roster_rows(
+    *,
+    acting_user: Any,
+    job: "ImportJob",
+    plan: Any,
+    now: datetime.datetime | None = None,
+) -> None:
+    """Write one chunk of a roster import, as planned by members.roster_rows.plan_chunk (the enrolment
+    rules, set-based): new people, completed people, new memberships (ACTIVE for a reviewer, else
+    PENDING), merges into waiting applications, transfer proposals, consents, the chunk's problems and
+    the job's counters — one transaction and one audit event per chunk.
+
+    Per chunk rather than per file: a million-row file must not hold one transaction open for a
+    minute (locks, WAL, the progress bar needs committed counters), and the plan is idempotent, so a
+    file stopped half-way is simply imported again. File-level refusals all happen before chunk one.
+    """
+    from django.db.models import F
+
+    from gonghui.core.db import commit_without_waiting_for_disk
+    from gonghui.members.models import ImportJob, ImportProblem
+
+    commit_without_waiting_for_disk()
+    now = now or timezone.now()
+    union = job.union
+    actor = acting_user
+    active_status = Membership.Status.ACTIVE
+    # Column by column (one list per column, one value for a column the same on every row): the rows
+    # of a chunk go to the database as columns anyway (see core.bulk.bulk_insert).
+    new_people = plan.new_people
+    data = [row.data for row in new_people]
+    person_ids = bulk_insert(
+        Person,
+        {
+            "name": [d.name for d in data],
+            "gender": [row.gender for row in new_people],
+            "ethnicity": [d.ethnicity for d in data],
+            "birth_date": [row.birth_date for row in new_people],
+            "resident_id": [row.number for row in new_people],
+            "resident_id_index": [row.id_index for row in new_people],
+            "phone": [d.phone or None for d in data],
+            "phone_index": [row.phone_index for row in new_people],
+            "education": [d.education for d in data],
+            "political_status": [d.political_status for d in data],
+            "hukou_type": [d.hukou_type for d in data],
+            "is_migrant_worker": [d.is_migrant_worker for d in data],
+            "created_at": Same(now),
+            "updated_at": Same(now),
+        },
+        len(new_people),
+        ids=True,
+    )
+    by_fields: dict[tuple[str, ...], list[Person]] = {}
+    for update in plan.person_updates:
+        person = Person(pk=update.pk, updated_at=now, **update.values)
+        by_fields.setdefault(tuple(sorted(update.values)), []).append(person)
+    for names, persons in by_fields.items():
+        Person.objects.bulk_update(persons, [*names, "updated_at"], batch_size=1000)
+
+    today = timezone.localdate(now)
+    targets = [(row, pk, plan.new_status, None) for row, pk in zip(new_people, person_ids, strict=True)]
+    targets += plan.new_memberships
+    active = [status == active_status for _row, _pk, status, _from in targets]
+    membership_ids = bulk_insert(
+        Membership,
+        {
+            "person_id": [pk for _row, pk, _status, _from in targets],
+            "union_id": Same(union.pk),
+            "status": [status for _row, _pk, status, _from in targets],
+            "channel": Same(Channel.IMPORT),
+            "employer_id": Same(None),
+            "employer_name": [row.data.employer_name for row, _pk, _status, _from in targets],
+            "employment_status": [
+                row.data.employment_status or EmploymentStatus.EMPLOYED
+                for row, _pk, _status, _from in targets
+            ],
+            "worksite_id": Same(None),
+            "applied_at": Same(now),
+            "joined_date": [
+                (row.joined_date or today) if is_active else None
+                for (row, _pk, _status, _from), is_active in zip(targets, active, strict=True)
+            ],
+            "collected_by_id": Same(actor.pk),
+            "client_uuid": Same(None),
+            "warnings": [sorted(set(row.warnings)) for row, _pk, _status, _from in targets],
+            "reviewed_by_id": [actor.pk if is_active else None for is_active in active],
+            "reviewed_at": [now if is_active else None for is_active in active],
+            "rejection_reason": Same(""),
+            "ended_at": Same(None),
+        },
+        len(targets),
+        ids=True,
+    )
+    if plan.merges:
+        merged = [
+            Membership(pk=pk, warnings=warnings, employer_name=row.data.employer_name)
+            for row, pk, warnings in plan.merges
+        ]
+        Membership.objects.bulk_update(merged, ["warnings", "employer_name"], batch_size=1000)
+    consent_ids = membership_ids + [pk for _row, pk, _w in plan.merges]
+    bulk_insert(
+        Consent,
+        {
+            "membership_id": consent_ids,
+            "policy_version": Same(settings.GONGHUI_PRIVACY_POLICY_VERSION),
+            "consented_at": Same(now),
+            "channel": Same(Channel.IMPORT),
+            "collected_by_id": Same(actor.pk),
+        },
+        len(consent_ids),
+        ids=False,
+    )
+    Transfer.objects.bulk_create(
+        [
+            Transfer(
+                person_id=person_id,
+                from_membership_id=from_pk,  # type: ignore[misc]  # None filtered out below
+                to_membership_id=membership_id,
+                proposed_by=actor,
+                proposed_at=now,
+            )
+            for (_row, person_id, _status, from_pk), membership_id in zip(
+                targets, membership_ids, strict=True
+            )
+            if from_pk is not None
+        ]
+    )
+    ImportProblem.objects.bulk_create(
+        [
+            ImportProblem(
+                job=job, row=p.row, column=p.column, code=p.code, message=p.message[:300], severity=p.severity
+            )
+            for p in plan.problems
+        ],
+        batch_size=5000,
+    )
+    counts = plan.counts()
+    ImportJob.objects.filter(pk=job.pk).update(
+        rows_done=F("rows_done") + counts["rows_read"], **{k: F(k) + v for k, v in counts.items()}
+    )
+    record_event(
+        acting_user=actor,
+        event_type="roster_rows_imported",
+        obj=job,
+        unit=union,
+        changed_fields=["members"],
+        details={"rows": [plan.first_row, plan.last_row], **counts},
+        now=now,
+    )

@@ -1,0 +1,1 @@
+"""Dashboard panels: one module each, listed in registry.py."""

@@ -313,6 +313,8 @@ STORAGES = {
 
 # Request limits: large bodies are refused with a 400 before any view runs.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+# Where a request body may be a photo itself (kept in memory, never parsed as text): the ID-card reader.
+GONGHUI_IMAGE_BODY_PATHS = ("/api/v1/idcard/read",)
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 

@@ -10,7 +10,8 @@ In this order, each check cheap and none recursive:
   end up in access logs and browser history (searches by number go in a POST body).
 
 Multipart file contents are not inspected (an .xlsx legitimately holds NUL bytes); only the form fields
-beside them are. What a given field may hold beyond this (one line, no zero-width characters) is the
+beside them are. Nor is a body declared as an image (image/jpeg, image/png, image/webp): its size is capped
+like any body and core/uploads.py checks what it really is. What a given field may hold beyond this (one line, no zero-width characters) is the
 field's own rule, also in core/text.py.
 """
 
@@ -31,6 +32,11 @@ from gonghui.core.errors import DomainError, InvalidInput
 from gonghui.core.text import NulCharacter, refuse_unstorable, to_half_width
 
 __all__ = ["NulCharacter", "check_json_body", "error_response"]
+
+
+# Bodies that are an image rather than text, accepted at settings.GONGHUI_IMAGE_BODY_PATHS only (the ID-card
+# reader takes the photo as the request body, so it is read into memory, never spooled to a temporary file).
+IMAGE_BODY_TYPES = frozenset({"image/jpeg", "image/png", "image/webp"})
 
 
 class ValueTooLong(InvalidInput):
@@ -162,6 +168,11 @@ class RejectBadInputMiddleware:
             return
         if length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise BodyTooLarge()
+        if content_type in IMAGE_BODY_TYPES and request.path in settings.GONGHUI_IMAGE_BODY_PATHS:
+            # A photo sent as the body itself (the ID-card reader): bytes, not text, so NUL bytes are
+            # expected; its size is capped above and its content checked by core/uploads.py in the action.
+            # Only where a view reads it as an image: elsewhere the API would parse it as JSON unchecked.
+            return
         body = request.body
         if b"\x00" in body:
             raise NulCharacter()

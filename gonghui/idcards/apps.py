@@ -7,3 +7,9 @@ class IdcardsConfig(AppConfig):
     name = "gonghui.idcards"
     label = "idcards"
     verbose_name = "身份证识读"
+
+    def ready(self) -> None:
+        from gonghui.core.event_labels import register_event_labels
+        from gonghui.idcards.labels import EVENT_LABELS
+
+        register_event_labels(EVENT_LABELS)

@@ -11,7 +11,7 @@ from django.contrib.staticfiles import finders
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -36,7 +36,17 @@ def _api_urls() -> dict[str, str]:
         "api_pair": reverse("api:pair_device"),
         "api_device": reverse("api:device_config"),
         "api_batch": reverse("api:upload_batch"),
+        "api_idcard": _id_card_reader_url(),
     }
+
+
+def _id_card_reader_url() -> str:
+    # The reader (gonghui/idcards) sits above collect and names this page's button; collect only looks up
+    # its address, so without that app the phone works as before, with no button.
+    try:
+        return reverse("api:read_id_card")
+    except NoReverseMatch:
+        return ""
 
 
 def _phone_strings() -> dict[str, str]:
@@ -89,6 +99,11 @@ def _phone_strings() -> dict[str, str]:
             "This phone is already registered as %(name)s. Registering again replaces its key; records "
             "not yet sent are kept."
         ),
+        "idPhotoReading": _("Reading the card…"),
+        "idPhotoOffline": _("Reading a card needs a network; type the fields by hand."),
+        "idPhotoFailed": _("The card could not be read; take the photo again or type the fields."),
+        "idPhotoDone": _("Read from the card. Compare with the card before saving."),
+        "idPhotoCheck": _("Read from the card: %(n)s marked fields need checking against the card."),
         "noCrypto": _(
             "This browser cannot keep records safely (it lacks WebCrypto or IndexedDB, or the page is not "
             "on HTTPS). Use an up-to-date browser."

@@ -8,6 +8,8 @@ form, and the form's own action saves them.
 """
 
 import datetime
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -20,6 +22,7 @@ from gonghui.core.models import AuditEvent
 from gonghui.core.uploads import PHOTO, check_upload, open_image
 from gonghui.idcards import ocr
 from gonghui.idcards.parse import CardReading, looks_like_back, looks_like_front, parse_back, parse_front
+from gonghui.members.models import JoinLink
 
 # A collector enrols one worker a minute at the busiest meeting; a person at the console fewer. Thirty reads
 # in ten minutes leaves room for retakes and stops a script from using the server as a free OCR service.
@@ -48,10 +51,24 @@ class IdCardNotRead(DomainError):
     status = 422
 
 
-def _recent_reads(acting_user: Any, now: datetime.datetime) -> int:
-    return AuditEvent.objects.filter(
-        actor=acting_user, event_type="id_card_read", created_at__gte=now - RATE_WINDOW
-    ).count()
+@dataclass(frozen=True)
+class JoinCaller:
+    """A worker on a join page whose phone is verified: no login, so the ticket stands for them."""
+
+    link: JoinLink
+    ticket: str
+
+
+def _ticket_tag(ticket: str) -> str:
+    # Enough to count one worker's reads; not the ticket itself, which would let a log reader use it.
+    return hashlib.sha256(ticket.encode()).hexdigest()[:16]
+
+
+def _recent_reads(acting_user: Any, join_ticket: str, now: datetime.datetime) -> int:
+    reads = AuditEvent.objects.filter(event_type="id_card_read", created_at__gte=now - RATE_WINDOW)
+    if acting_user is not None:
+        return reads.filter(actor=acting_user).count()
+    return reads.filter(actor=None, details__reader=_ticket_tag(join_ticket)).count()
 
 
 def do_read_id_card(
@@ -62,11 +79,13 @@ def do_read_id_card(
     side: str = "auto",
     unit: Any = None,
     device_id: str = "",
+    join_ticket: str = "",
     today: datetime.date | None = None,
 ) -> CardReading:
-    """Read one side of a card from a photo. `via` says which page asked (collect, join, console, api)."""
+    """Read one side of a card from a photo. `via` says which page asked (collect, join, api); a worker on
+    the join page has no login, so `join_ticket` (their verified phone's ticket) is who is counted."""
     now = timezone.now()
-    if acting_user is not None and _recent_reads(acting_user, now) >= READS_PER_WINDOW:
+    if _recent_reads(acting_user, join_ticket, now) >= READS_PER_WINDOW:
         raise IdPhotoRateLimited()
     checked = check_upload(
         photo, accept=PHOTO, max_bytes=MAX_PHOTO_BYTES, strip_metadata=False, field="image"
@@ -90,6 +109,7 @@ def do_read_id_card(
                 "side": reading.side,
                 "via": via,
                 "device": device_id,
+                "reader": _ticket_tag(join_ticket) if join_ticket else "",
                 "card_found": card_found,
                 "fields_confirmed": confirmed,
                 "fields_to_check": len(reading.fields) - confirmed,

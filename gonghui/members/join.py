@@ -372,6 +372,11 @@ def do_verify_join_code(
     return result.ticket
 
 
+def session_key(link: JoinLink, what: str) -> str:
+    """Where the join page keeps this link's state in the worker's session (the ticket, the outcome)."""
+    return f"gonghui:join:{link.pk}:{what}"
+
+
 def verified_phone_for(*, link: JoinLink, ticket: str, now: datetime.datetime | None = None) -> str | None:
     """The number an unspent ticket vouches for on this link, while it is valid."""
     return phone_codes.ticket_phone(rules=RULES, ticket=ticket, scope=_scope(link), now=now or timezone.now())

@@ -100,10 +100,6 @@ BLANK = [("", _("— choose —"))]
 OUTBOX_PAGE_SIZE = 100
 
 
-def _session_key(link: JoinLink, what: str) -> str:
-    return f"gonghui:join:{link.pk}:{what}"
-
-
 class JoinForm(forms.Form):
     """The national real-name collection form, as a worker fills it in on their phone."""
 
@@ -170,7 +166,7 @@ def join_form(request: HttpRequest, token: str) -> HttpResponse:
     link = _link_or_404(request, token)
     if isinstance(link, HttpResponse):
         return link
-    ticket_key = _session_key(link, "ticket")
+    ticket_key = join.session_key(link, "ticket")
     verified_phone = join.verified_phone_for(link=link, ticket=request.session.get(ticket_key, ""))
     action = request.POST.get("action", "submit")
     sent_to = send_error = ""
@@ -220,7 +216,7 @@ def join_form(request: HttpRequest, token: str) -> HttpResponse:
 def _submit(request: HttpRequest, link: JoinLink, form: JoinForm, verified_phone: str | None) -> str | None:
     """Verify the code if the number is not verified yet, then apply. The outcome's kind, or None with
     the error shown on the form."""
-    ticket_key = _session_key(link, "ticket")
+    ticket_key = join.session_key(link, "ticket")
     data = form.to_data()
     try:
         join.check_ip_rate(join.client_ip(request), bucket="check", limit=join.IP_CHECK_LIMIT)
@@ -243,7 +239,7 @@ def _submit(request: HttpRequest, link: JoinLink, form: JoinForm, verified_phone
         return None
     request.session.pop(ticket_key, None)
     # Only "received" reaches the page, whatever the outcome (see join_api.apply).
-    request.session[_session_key(link, "done")] = {"kind": "received"}
+    request.session[join.session_key(link, "done")] = {"kind": "received"}
     return outcome.kind
 
 
@@ -251,7 +247,7 @@ def join_done(request: HttpRequest, token: str) -> HttpResponse:
     link = _link_or_404(request, token)
     if isinstance(link, HttpResponse):
         return link
-    done = request.session.get(_session_key(link, "done"))
+    done = request.session.get(join.session_key(link, "done"))
     if not done:
         return redirect("join:form", token=link.token)
     return render(request, "members/join/done.html", {"link": link, "kind": done["kind"]})

@@ -16,6 +16,7 @@ from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import User
 from gonghui.core.pii import blind_index
 from gonghui.demo.cards import load_card_branches, load_card_story
+from gonghui.demo.homes import load_homes_demo
 from gonghui.demo.meetings import load_meetings_demo
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
@@ -135,6 +136,7 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
         _load_members(story, worksite)
         load_meetings_demo(story)
         load_card_story(story)
+        load_homes_demo(story)
     return story
 
 

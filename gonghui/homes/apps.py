@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class HomesConfig(AppConfig):
@@ -7,3 +8,23 @@ class HomesConfig(AppConfig):
     name = "gonghui.homes"
     label = "homes"
     verbose_name = "职工之家"
+
+    def ready(self) -> None:
+        from gonghui.core.event_labels import register_event_labels
+
+        register_event_labels(
+            {
+                "workers_home_opened": _("Workers' Home opened"),
+                "facility_added": _("Workers' Home facility added"),
+                "facility_updated": _("Workers' Home facility updated"),
+                "facility_photo_added": _("Facility photo added"),
+                "facility_usage_recorded": _("Facility visits recorded"),
+                "facility_type_created": _("Facility type added"),
+                "homes_standard_published": _("Workers' Home standard published"),
+                "home_level_applied": _("Workers' Home level applied for"),
+                "home_application_recommended": _("Level application recommended by the street"),
+                "home_site_check_passed": _("On-site check passed"),
+                "home_level_awarded": _("Workers' Home level awarded"),
+                "home_application_refused": _("Level application refused"),
+            }
+        )

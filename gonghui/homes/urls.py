@@ -1,4 +1,20 @@
-from django.urls import URLPattern
+from django.urls import path
+
+from gonghui.homes import views
 
 app_name = "homes"
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.home_list, name="list"),
+    path("standard/", views.standard, name="standard"),
+    path("queue/", views.queue, name="queue"),
+    path("open/<int:union_id>/", views.home_open, name="open"),
+    path("<int:home_id>/", views.home_detail, name="detail"),
+    path("<int:home_id>/facilities/new/", views.facility_add, name="facility_add"),
+    path("<int:home_id>/apply/", views.apply, name="apply"),
+    path("facilities/<int:facility_id>/", views.facility_detail, name="facility"),
+    path("photos/<int:photo_id>/", views.facility_photo, name="facility_photo"),
+    path("check-photos/<int:photo_id>/", views.check_photo, name="check_photo"),
+    path("applications/<int:application_id>/", views.application_detail, name="application"),
+    path("applications/<int:application_id>/decide/", views.application_decide, name="decide"),
+    path("applications/<int:application_id>/check/", views.site_check, name="site_check"),
+]

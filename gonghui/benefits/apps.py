@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class BenefitsConfig(AppConfig):
@@ -7,3 +8,18 @@ class BenefitsConfig(AppConfig):
     name = "gonghui.benefits"
     label = "benefits"
     verbose_name = "二次报销"
+
+    def ready(self) -> None:
+        from gonghui.core.event_labels import register_event_labels
+
+        register_event_labels(
+            {
+                "benefit_plan_created": _("Benefit plan created"),
+                "benefit_plan_updated": _("Benefit plan corrected"),
+                "benefit_plan_superseded": _("Benefit plan superseded by a new version"),
+                "settlement_feed_uploaded": _("Settlement feed uploaded"),
+                "settlement_feed_commit_requested": _("Settlement feed import started"),
+                "settlement_rows_imported": _("Settlement rows imported"),
+                "manual_claim_created": _("Manual reimbursement claim made"),
+            }
+        )

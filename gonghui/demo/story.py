@@ -15,6 +15,7 @@ from django.conf import settings
 from gonghui.accounts.actions import do_create_staff, do_grant_role
 from gonghui.accounts.models import User
 from gonghui.core.pii import blind_index
+from gonghui.demo.benefits import load_benefits_demo
 from gonghui.demo.cards import load_card_branches, load_card_story
 from gonghui.demo.homes import load_homes_demo
 from gonghui.demo.meetings import load_meetings_demo
@@ -137,6 +138,7 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
         load_meetings_demo(story)
         load_card_story(story)
         load_homes_demo(story)
+        load_benefits_demo(story)
     return story
 
 

@@ -69,11 +69,22 @@ HEADER_LOOKUP = {clean_header(text): c.key for c in COLUMNS for text in (c.heade
 REQUIRED = {c.key for c in COLUMNS if c.required}
 HEADER_NAMES = {c.key: c.header for c in COLUMNS}
 
-KIND_WORDS = {"住院": BenefitKind.INPATIENT, "门诊": BenefitKind.OUTPATIENT, "急诊": BenefitKind.OUTPATIENT,
-              "门急诊": BenefitKind.OUTPATIENT, "门诊急诊": BenefitKind.OUTPATIENT}
-LEVEL_WORDS = {"一级": HospitalLevel.LEVEL_1, "二级": HospitalLevel.LEVEL_2, "三级": HospitalLevel.LEVEL_3,
-               "社区": HospitalLevel.COMMUNITY, "社区卫生服务中心": HospitalLevel.COMMUNITY,
-               "未定级": HospitalLevel.UNRATED, "无": HospitalLevel.UNRATED}
+KIND_WORDS = {
+    "住院": BenefitKind.INPATIENT,
+    "门诊": BenefitKind.OUTPATIENT,
+    "急诊": BenefitKind.OUTPATIENT,
+    "门急诊": BenefitKind.OUTPATIENT,
+    "门诊急诊": BenefitKind.OUTPATIENT,
+}
+LEVEL_WORDS = {
+    "一级": HospitalLevel.LEVEL_1,
+    "二级": HospitalLevel.LEVEL_2,
+    "三级": HospitalLevel.LEVEL_3,
+    "社区": HospitalLevel.COMMUNITY,
+    "社区卫生服务中心": HospitalLevel.COMMUNITY,
+    "未定级": HospitalLevel.UNRATED,
+    "无": HospitalLevel.UNRATED,
+}
 _LEVEL_GRADE = re.compile(r"^([一二三])级[甲乙丙]?等?$")
 
 
@@ -112,7 +123,7 @@ def open_feed(path: Path, name: str) -> FeedFile:
             key = HEADER_LOOKUP.get(clean_header(cell_text(value)))
             if key and key not in found.values():
                 found[index] = key
-        if REQUIRED <= set(found.values()):
+        if set(found.values()) >= REQUIRED:
             head = [values for _n, values in first[: position + 1]]
 
             def data_rows(start: int = position + 1) -> Iterator[tuple[int, list[sheets.Value]]]:
@@ -120,13 +131,17 @@ def open_feed(path: Path, name: str) -> FeedFile:
                 yield from raw
 
             width = max(len(v) for v in head)
-            return FeedFile(sheet.kind, found, head, width, max(sheet.rows_estimate - position - 1, 0), data_rows())
+            return FeedFile(
+                sheet.kind, found, head, width, max(sheet.rows_estimate - position - 1, 0), data_rows()
+            )
     raise FeedNoHeader(n=HEADER_SCAN_ROWS)
 
 
 def parse_fen(text: str) -> int:
     """Yuan as written ("1,234.50", "１２３.５") to fen; ValueError for anything else or a third decimal."""
-    cleaned = to_half_width(text).replace(",", "").replace("，", "").replace("¥", "").replace("元", "").strip()
+    cleaned = (
+        to_half_width(text).replace(",", "").replace("，", "").replace("¥", "").replace("元", "").strip()
+    )
     try:
         value = Decimal(cleaned)
     except InvalidOperation:
@@ -166,7 +181,11 @@ class RowReader:
                 problem("resident_id", error.code, error.message)
         settlement_id = to_half_width(cells.get("settlement_id", "")).strip()
         if settlement_id and not re.fullmatch(r"[0-9A-Za-z_\-]{1,64}", settlement_id):
-            problem("settlement_id", "settlement_id_invalid", gettext("A settlement number is up to 64 letters, digits, - or _."))
+            problem(
+                "settlement_id",
+                "settlement_id_invalid",
+                gettext("A settlement number is up to 64 letters, digits, - or _."),
+            )
         service_date = None
         if cells.get("service_date"):
             try:
@@ -181,7 +200,11 @@ class RowReader:
             problem("kind", "kind_unknown", gettext("Write 住院 or 门诊 (门急诊)."))
         level = self._level(cells.get("hospital_level", ""))
         if cells.get("hospital_level") and level is None:
-            problem("hospital_level", "level_unknown", gettext("Write 一级, 二级, 三级 (甲等 etc. allowed), 社区 or 未定级."))
+            problem(
+                "hospital_level",
+                "level_unknown",
+                gettext("Write 一级, 二级, 三级 (甲等 etc. allowed), 社区 or 未定级."),
+            )
         amounts: dict[str, int] = {}
         for key in ("total_cost_fen", "covered_fen", "self_paid_in_scope_fen"):
             if not cells.get(key):
@@ -195,7 +218,11 @@ class RowReader:
                 problem(key, "amount_negative", gettext("An amount cannot be negative."))
             elif amounts[key] > MAX_AMOUNT_FEN:
                 problem(key, "amount_too_large", gettext("The amount is implausibly large."))
-        if len(amounts) == 3 and not problems and amounts["covered_fen"] + amounts["self_paid_in_scope_fen"] > amounts["total_cost_fen"]:
+        if (
+            len(amounts) == 3
+            and not problems
+            and amounts["covered_fen"] + amounts["self_paid_in_scope_fen"] > amounts["total_cost_fen"]
+        ):
             problem(
                 "self_paid_in_scope_fen",
                 "amounts_inconsistent",
@@ -240,7 +267,9 @@ def write_feed(target: Any, rows: list[list[Any]]) -> None:
     """A feed file in the template's columns (the demo, the tests and the bench write theirs with it)."""
     import xlsxwriter
 
-    workbook = xlsxwriter.Workbook(target, {"in_memory": True} if not isinstance(target, str | Path) else {"constant_memory": True})
+    workbook = xlsxwriter.Workbook(
+        target, {"in_memory": True} if not isinstance(target, str | Path) else {"constant_memory": True}
+    )
     sheet = workbook.add_worksheet("结算明细")
     text = workbook.add_format({"num_format": "@"})
     for col, column in enumerate(COLUMNS):

@@ -56,7 +56,9 @@ def run_feed_import(job: FeedImportJob, *, commit: bool, today: datetime.date | 
         return _finish(job, FeedImportJob.Status.FAILED, error=error)
     if not any_rows:
         return _finish(job, FeedImportJob.Status.REFUSED, error=FeedEmpty())
-    return _finish(job, FeedImportJob.Status.DONE if commit else FeedImportJob.Status.CHECKED, committed=commit)
+    return _finish(
+        job, FeedImportJob.Status.DONE if commit else FeedImportJob.Status.CHECKED, committed=commit
+    )
 
 
 def _chunks(
@@ -92,15 +94,27 @@ def _apply(
         if before is not None:
             if before[0] == digest:
                 problems.append(
-                    RowProblem(row.row, "结算单号", "settlement_repeated",
-                               gettext("The same settlement as row %(row)s, repeated; counted once.") % {"row": before[1]},
-                               FeedProblem.Severity.DUPLICATE)
+                    RowProblem(
+                        row.row,
+                        "结算单号",
+                        "settlement_repeated",
+                        gettext("The same settlement as row %(row)s, repeated; counted once.")
+                        % {"row": before[1]},
+                        FeedProblem.Severity.DUPLICATE,
+                    )
                 )
             else:
                 problems.append(
-                    RowProblem(row.row, "结算单号", "settlement_conflicting",
-                               gettext("Settlement number already in row %(row)s with other figures; this row was not "
-                                       "imported. Send the correction in a later feed.") % {"row": before[1]})
+                    RowProblem(
+                        row.row,
+                        "结算单号",
+                        "settlement_conflicting",
+                        gettext(
+                            "Settlement number already in row %(row)s with other figures; this row was not "
+                            "imported. Send the correction in a later feed."
+                        )
+                        % {"row": before[1]},
+                    )
                 )
                 rejected += 1
             continue
@@ -110,7 +124,9 @@ def _apply(
     if rows:
         for attempt in range(ATTEMPTS):
             try:
-                outcome = do_import_settlement_rows(acting_user=job.owner, job=job, rows=rows, dry_run=not commit)
+                outcome = do_import_settlement_rows(
+                    acting_user=job.owner, job=job, rows=rows, dry_run=not commit
+                )
                 break
             except (IntegrityError, OperationalError):
                 # Another import wrote one of these settlements (or held a lock in the other order) while
@@ -124,7 +140,14 @@ def _apply(
         commit_without_waiting_for_disk()
         FeedProblem.objects.bulk_create(
             [
-                FeedProblem(job=job, row=p.row, column=p.column, code=p.code, message=p.message[:300], severity=p.severity)
+                FeedProblem(
+                    job=job,
+                    row=p.row,
+                    column=p.column,
+                    code=p.code,
+                    message=p.message[:300],
+                    severity=p.severity,
+                )
                 for p in problems
             ],
             batch_size=5000,
@@ -141,7 +164,11 @@ def _finish(
     job: FeedImportJob, status: str, *, error: DomainError | None = None, committed: bool = False
 ) -> FeedImportJob:
     fields: dict[str, Any] = {"status": status, "finished_at": timezone.now()}
-    fields |= {"error_code": error.code, "error_message": error.message[:300]} if error else {"error_code": "", "error_message": ""}
+    fields |= (
+        {"error_code": error.code, "error_message": error.message[:300]}
+        if error
+        else {"error_code": "", "error_message": ""}
+    )
     if committed:
         fields["committed"] = True
     FeedImportJob.objects.filter(pk=job.pk).update(**fields)

@@ -49,11 +49,11 @@ class BandsField(forms.CharField):
                 continue
             match = _BAND_LINE.match(line)
             if not match:
-                raise forms.ValidationError(_("Write each band as “upper bound in yuan, percent”, the last as “* percent”."))
+                raise forms.ValidationError(
+                    _("Write each band as “upper bound in yuan, percent”, the last as “* percent”.")
+                )
             upper, percent = match.groups()
-            bands.append(
-                Band(None if upper == "*" else to_fen(Decimal(upper)), int(Decimal(percent) * 100))
-            )
+            bands.append(Band(None if upper == "*" else to_fen(Decimal(upper)), int(Decimal(percent) * 100)))
         return tuple(bands)
 
 
@@ -67,10 +67,17 @@ class PlanForm(forms.Form):
     name = NameField(label=_("Name"), max_length=100)
     is_example = forms.BooleanField(label=_("Example data (not the real figures)"), required=False)
     deductible = YuanField(label=_("Deductible (yuan)"))
-    bands = BandsField(label=_("Ratio bands"), help_text=_("One a line: upper bound in yuan above the deductible and percent; the last line “* percent”."))
+    bands = BandsField(
+        label=_("Ratio bands"),
+        help_text=_(
+            "One a line: upper bound in yuan above the deductible and percent; the last line “* percent”."
+        ),
+    )
     per_claim_cap = YuanField(label=_("Cap per claim (yuan)"))
     per_year_cap = YuanField(label=_("Cap per year (yuan)"))
-    waiting_days = forms.IntegerField(label=_("Waiting period after joining (days)"), min_value=0, max_value=3650)
+    waiting_days = forms.IntegerField(
+        label=_("Waiting period after joining (days)"), min_value=0, max_value=3650
+    )
     eligible_levels = forms.MultipleChoiceField(
         label=_("Hospital levels covered"), choices=HospitalLevel.choices, widget=forms.CheckboxSelectMultiple
     )

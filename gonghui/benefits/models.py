@@ -115,7 +115,9 @@ class ReimbursementClaim(models.Model):
     )
     # The union whose officers see the claim (the membership's on the date of service, else the latest).
     union = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
-    plan = models.ForeignKey(BenefitPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="claims")
+    plan = models.ForeignKey(
+        BenefitPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="claims"
+    )
     kind = models.CharField(_("benefit"), max_length=16, choices=BenefitKind.choices)
     service_date = models.DateField(_("date of service"))
     hospital = models.CharField(_("hospital"), max_length=200)
@@ -195,7 +197,9 @@ class YearAccumulator(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["person", "year", "kind"], name="accumulator_one_per_year"),
-            models.CheckConstraint(condition=models.Q(used_fen__lte=models.F("cap_fen")), name="accumulator_within_cap"),
+            models.CheckConstraint(
+                condition=models.Q(used_fen__lte=models.F("cap_fen")), name="accumulator_within_cap"
+            ),
         ]
 
     def __str__(self) -> str:

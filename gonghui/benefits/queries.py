@@ -80,7 +80,9 @@ def totals_by_district(*, acting_user: Any) -> list[DistrictTotal]:
         return []
     top_ids = [int(p.rstrip("/").split("/")[-1]) for p in paths]
     # The level under the officer's own units: districts for the city, streets for a district.
-    children = list(OrgUnit.objects.filter(parent_id__in=top_ids).order_by("code").values_list("pk", "name", "path"))
+    children = list(
+        OrgUnit.objects.filter(parent_id__in=top_ids).order_by("code").values_list("pk", "name", "path")
+    )
     result = []
     claims = claims_in_scope(acting_user)
     for pk, name, path in children:

@@ -10,7 +10,11 @@ def _run(job_id: int, *, commit: bool) -> str:
     job = FeedImportJob.objects.select_related("unit", "owner").get(pk=job_id)
     try:
         job = run_feed_import(job, commit=commit)
-        if job.status in (FeedImportJob.Status.CHECKED, FeedImportJob.Status.DONE, FeedImportJob.Status.FAILED):
+        if job.status in (
+            FeedImportJob.Status.CHECKED,
+            FeedImportJob.Status.DONE,
+            FeedImportJob.Status.FAILED,
+        ):
             build_report(job)
     except Exception:
         # The page must not poll a job that died; the log has the traceback.

@@ -15,7 +15,11 @@ from gonghui.benefits import queries, tasks
 from gonghui.benefits.access import access_claim, access_feed_job, access_plan, access_receipt
 from gonghui.benefits.actions.feed import RANK_IMPORT_FEED, do_request_feed_commit, do_upload_settlement_feed
 from gonghui.benefits.actions.manual import ManualClaimData, do_create_manual_claim
-from gonghui.benefits.actions.plans import do_create_benefit_plan, do_supersede_benefit_plan, do_update_benefit_plan
+from gonghui.benefits.actions.plans import (
+    do_create_benefit_plan,
+    do_supersede_benefit_plan,
+    do_update_benefit_plan,
+)
 from gonghui.benefits.eligibility import Refusal
 from gonghui.benefits.feed_file import COLUMNS, write_feed
 from gonghui.benefits.forms import FeedUploadForm, ManualClaimForm, PlanForm, to_fen
@@ -85,8 +89,10 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
 @staff_required
 def receipt_file(request: HttpRequest, receipt_id: int) -> HttpResponse:
     receipt = access_receipt(request.user, receipt_id)
-    extension = receipt.file.name.rsplit(".", 1)[-1]
-    return private_file_response(receipt.file, content_type=receipt.content_type, filename=f"receipt-{receipt.pk}.{extension}")
+    extension = (receipt.file.name or "").rsplit(".", 1)[-1]
+    return private_file_response(  # type: ignore[return-value]  # a streaming response, served like any other
+        receipt.file, content_type=receipt.content_type, filename=f"receipt-{receipt.pk}.{extension}"
+    )
 
 
 @staff_required
@@ -167,9 +173,11 @@ def plan_detail(request: HttpRequest, plan_id: int) -> HttpResponse:
 
 
 def _feed_units(request: HttpRequest) -> Any:
-    return units_in_scope(request.user, min_rank=RANK_IMPORT_FEED).filter(
-        kind__in=[OrgUnit.Kind.CITY, OrgUnit.Kind.DISTRICT]
-    ).order_by("path")
+    return (
+        units_in_scope(request.user, min_rank=RANK_IMPORT_FEED)
+        .filter(kind__in=[OrgUnit.Kind.CITY, OrgUnit.Kind.DISTRICT])
+        .order_by("path")
+    )
 
 
 @staff_required
@@ -179,7 +187,10 @@ def feed_list(request: HttpRequest) -> HttpResponse:
         upload = form.cleaned_data["file"]
         try:
             job = do_upload_settlement_feed(
-                acting_user=request.user, unit=form.cleaned_data["unit"], upload=upload, original_name=upload.name
+                acting_user=request.user,
+                unit=form.cleaned_data["unit"],
+                upload=upload,
+                original_name=upload.name,
             )
         except DomainError as error:
             apply_error(form, error)
@@ -195,7 +206,9 @@ def feed_list(request: HttpRequest) -> HttpResponse:
 def feed_detail(request: HttpRequest, job_id: int) -> HttpResponse:
     job = access_feed_job(request.user, job_id)
     problems = queries.list_feed_problems(acting_user=request.user, job=job)[:PROBLEMS_SHOWN]
-    template = "benefits/feed_progress.html" if request.headers.get("HX-Request") else "benefits/feed_detail.html"
+    template = (
+        "benefits/feed_progress.html" if request.headers.get("HX-Request") else "benefits/feed_detail.html"
+    )
     return render(request, template, {"job": job, "problems": problems, "shown": PROBLEMS_SHOWN})
 
 

@@ -36,8 +36,30 @@ FEED_NAME = "海淀区医保结算明细（演示）.xlsx"
 # (name, resident ID, phone, joined days ago, settlement number, treated days ago, hospital, total, covered,
 # self-paid within the scope). Days count back from the day the story is loaded.
 CLAIMANTS = [
-    ("韩梅", "110108199112120027", "13911130001", 92, "HD-ZY-000017", 24, "北京大学第三医院", "58630.00", "39420.50", "15210.50"),
-    ("杜鹏", "110108199404040037", "13911130002", 12, "HD-ZY-000233", 35, "海淀医院", "23400.00", "16380.00", "5020.00"),
+    (
+        "韩梅",
+        "110108199112120027",
+        "13911130001",
+        92,
+        "HD-ZY-000017",
+        24,
+        "北京大学第三医院",
+        "58630.00",
+        "39420.50",
+        "15210.50",
+    ),
+    (
+        "杜鹏",
+        "110108199404040037",
+        "13911130002",
+        12,
+        "HD-ZY-000233",
+        35,
+        "海淀医院",
+        "23400.00",
+        "16380.00",
+        "5020.00",
+    ),
 ]
 
 
@@ -85,14 +107,32 @@ def load_benefits_demo(story: Any) -> None:
     officer = User.objects.get(username="haidian")
     rows = []
     for name, resident_id, phone, joined, number, served, hospital, total, covered, self_paid in CLAIMANTS:
-        membership = _member(officer, union, name, resident_id, phone, today - datetime.timedelta(days=joined))
+        membership = _member(
+            officer, union, name, resident_id, phone, today - datetime.timedelta(days=joined)
+        )
         if name == "韩梅":
             _card_over_partner_api(admin, key, membership)
-        rows.append([resident_id, name, number, (today - datetime.timedelta(days=served)).isoformat(), "住院", hospital, "三级甲等", total, covered, self_paid])
+        rows.append(
+            [
+                resident_id,
+                name,
+                number,
+                (today - datetime.timedelta(days=served)).isoformat(),
+                "住院",
+                hospital,
+                "三级甲等",
+                total,
+                covered,
+                self_paid,
+            ]
+        )
     buffer = io.BytesIO()
     write_feed(buffer, rows)
     job = do_upload_settlement_feed(
-        acting_user=officer, unit=story.units["BJ-HD"], upload=SimpleUploadedFile(FEED_NAME, buffer.getvalue()), original_name=FEED_NAME
+        acting_user=officer,
+        unit=story.units["BJ-HD"],
+        upload=SimpleUploadedFile(FEED_NAME, buffer.getvalue()),
+        original_name=FEED_NAME,
     )
     job = run_feed_import(job, commit=False)
     do_request_feed_commit(acting_user=officer, job=job)
@@ -132,9 +172,12 @@ def _haidian_branch_key(story: Any, admin: User) -> PartnerKey:
     return key
 
 
-def _member(officer: User, union: OrgUnit, name: str, resident_id: str, phone: str, joined: datetime.date) -> Membership:
+def _member(
+    officer: User, union: OrgUnit, name: str, resident_id: str, phone: str, joined: datetime.date
+) -> Membership:
     existing = Membership.objects.filter(
-        person__resident_id_index=blind_index(resident_id, purpose="resident_id"), status=Membership.Status.ACTIVE
+        person__resident_id_index=blind_index(resident_id, purpose="resident_id"),
+        status=Membership.Status.ACTIVE,
     ).first()
     if existing is not None:
         return existing
@@ -142,7 +185,9 @@ def _member(officer: User, union: OrgUnit, name: str, resident_id: str, phone: s
     outcome = do_enrol_member(
         acting_user=officer,
         union=union,
-        data=EnrolmentData(name=name, resident_id=resident_id, phone=phone, employer_name="北京新意互动广告有限公司"),
+        data=EnrolmentData(
+            name=name, resident_id=resident_id, phone=phone, employer_name="北京新意互动广告有限公司"
+        ),
         channel=Channel.CONSOLE,
         consent_given=True,
         confirm_area_warning=True,
@@ -159,7 +204,9 @@ def _card_over_partner_api(admin: User, key: PartnerKey, membership: Membership)
     """The bank's back office issues the card and records the medical-insurance link (as over the API)."""
     if CardApplication.objects.filter(person=membership.person).exists():
         return
-    application = card_actions.do_create_card_application(acting_user=User.objects.get(username="haidian"), membership=membership)
+    application = card_actions.do_create_card_application(
+        acting_user=User.objects.get(username="haidian"), membership=membership
+    )
     _code, _bank, _name, _unit, bin_prefix, first = HAIDIAN_BRANCH
     number = sequential_card_numbers(bin_prefix=bin_prefix, start=first + membership.person_id, count=1)[0]
     for update in (

@@ -133,7 +133,11 @@ def do_request_feed_commit(
     job.status = FeedImportJob.Status.QUEUED
     job.save(update_fields=["status"])
     record_event(
-        acting_user=acting_user, event_type="settlement_feed_commit_requested", obj=job, unit=job.unit, now=now
+        acting_user=acting_user,
+        event_type="settlement_feed_commit_requested",
+        obj=job,
+        unit=job.unit,
+        now=now,
     )
     return job
 
@@ -323,7 +327,9 @@ def _import_rows(*, job: FeedImportJob, rows: list[SettlementRow], now: datetime
     outcome = RowsOutcome()
     indexes = {row.resident_id: blind_index(row.resident_id, purpose="resident_id") for row in rows}
     person_by_index = dict(
-        Person.objects.filter(resident_id_index__in=set(indexes.values())).values_list("resident_id_index", "pk")
+        Person.objects.filter(resident_id_index__in=set(indexes.values())).values_list(
+            "resident_id_index", "pk"
+        )
     )
     facts = load_facts(person_by_index.values())
     scope = job.unit.path
@@ -422,7 +428,17 @@ def _import_rows(*, job: FeedImportJob, rows: list[SettlementRow], now: datetime
         else:
             claim = stored.claim
             before = {name: getattr(claim, name) for name in ("payable_fen", "status", "refusal_code")}
-            before_row = {name: getattr(stored, name) for name in ("total_cost_fen", "covered_fen", "self_paid_in_scope_fen", "service_date", "hospital_level", "kind")}
+            before_row = {
+                name: getattr(stored, name)
+                for name in (
+                    "total_cost_fen",
+                    "covered_fen",
+                    "self_paid_in_scope_fen",
+                    "service_date",
+                    "hospital_level",
+                    "kind",
+                )
+            }
             computer.release(claim)
             _copy_row(stored, row)
             stored.content_hash = row.content_hash()

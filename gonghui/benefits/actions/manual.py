@@ -15,7 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from gonghui.benefits.actions.feed import plans_in_force, rules_of
 from gonghui.benefits.calculation import calculate
 from gonghui.benefits.eligibility import Refusal, decide, load_facts
-from gonghui.benefits.models import BenefitKind, ClaimReceipt, HospitalLevel, ReimbursementClaim, YearAccumulator
+from gonghui.benefits.models import (
+    BenefitKind,
+    ClaimReceipt,
+    HospitalLevel,
+    ReimbursementClaim,
+    YearAccumulator,
+)
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Forbidden, InvalidInput
 from gonghui.core.text import TextKind, clean_text
@@ -61,7 +67,11 @@ class ManualClaimData:
 
 
 def check_amounts(total: int, covered: int, self_paid: int) -> None:
-    for name, value in (("total_cost_fen", total), ("covered_fen", covered), ("self_paid_in_scope_fen", self_paid)):
+    for name, value in (
+        ("total_cost_fen", total),
+        ("covered_fen", covered),
+        ("self_paid_in_scope_fen", self_paid),
+    ):
         if not 0 <= value <= MAX_AMOUNT_FEN:
             raise ClaimInvalid(reason=_("amounts cannot be negative"), field=name)
     if covered + self_paid > total:
@@ -111,7 +121,11 @@ def do_create_manual_claim(
         created_at=now,
         updated_at=now,
     )
-    decision = decide(facts, service_date=data.service_date, plan=plan, hospital_level=data.hospital_level) if facts else None
+    decision = (
+        decide(facts, service_date=data.service_date, plan=plan, hospital_level=data.hospital_level)
+        if facts
+        else None
+    )
     refusal = decision.refusal if decision else Refusal.NOT_MEMBER_ON_DATE
     if refusal is None and decision is not None and decision.membership is not None:
         assert plan is not None
@@ -139,8 +153,12 @@ def do_create_manual_claim(
         claim.status = ReimbursementClaim.Status.REVIEW
     claim.save(force_insert=True)
     for scan in checked:
-        receipt = ClaimReceipt(claim=claim, content_type=scan.content_type, sha256=scan.sha256, uploaded_at=now)
-        receipt.file.save(f"receipt-{uuid.uuid4().hex}.{scan.extension}", ContentFile(scan.content), save=False)
+        receipt = ClaimReceipt(
+            claim=claim, content_type=scan.content_type, sha256=scan.sha256, uploaded_at=now
+        )
+        receipt.file.save(
+            f"receipt-{uuid.uuid4().hex}.{scan.extension}", ContentFile(scan.content), save=False
+        )
         receipt.save()
     record_event(
         acting_user=acting_user,

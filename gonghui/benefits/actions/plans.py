@@ -27,7 +27,9 @@ class PlanInvalid(InvalidInput):
 
 class PlanInUse(Conflict):
     code = "plan_in_use"
-    default_message = _("Claims were computed with this plan: it cannot be changed, only superseded by a new version.")
+    default_message = _(
+        "Claims were computed with this plan: it cannot be changed, only superseded by a new version."
+    )
 
 
 class PlanExists(Conflict):
@@ -69,12 +71,16 @@ class PlanData:
             if not 0 <= getattr(self, name) <= MAX_FEN:
                 raise PlanInvalid(reason=_("amounts must be between 0 and ten billion yuan"), field=name)
         if self.per_claim_cap_fen > self.per_year_cap_fen:
-            raise PlanInvalid(reason=_("the cap per claim is above the cap per year"), field="per_claim_cap_fen")
+            raise PlanInvalid(
+                reason=_("the cap per claim is above the cap per year"), field="per_claim_cap_fen"
+            )
         if not 2000 <= self.year <= 2100:
             raise PlanInvalid(reason=_("the year is out of range"), field="year")
         if not 0 <= self.waiting_days <= 3650:
             raise PlanInvalid(reason=_("the waiting period is out of range"), field="waiting_days")
-        if not self.eligible_levels or any(level not in HospitalLevel.values for level in self.eligible_levels):
+        if not self.eligible_levels or any(
+            level not in HospitalLevel.values for level in self.eligible_levels
+        ):
             raise PlanInvalid(reason=_("choose the hospital levels the plan covers"), field="eligible_levels")
 
     def fields(self) -> dict[str, Any]:
@@ -107,7 +113,8 @@ def do_create_benefit_plan(
     if BenefitPlan.objects.filter(year=data.year, kind=data.kind, status=BenefitPlan.Status.ACTIVE).exists():
         raise PlanExists()
     version = 1 + max(
-        BenefitPlan.objects.filter(year=data.year, kind=data.kind).values_list("version", flat=True), default=0
+        BenefitPlan.objects.filter(year=data.year, kind=data.kind).values_list("version", flat=True),
+        default=0,
     )
     try:
         with transaction.atomic():

@@ -49,7 +49,12 @@ def backdate_joining(membership: Membership, joined: datetime.date) -> Membershi
 
 
 def member_with_card(
-    personas: Personas, n: int, *, joined: datetime.date | None = None, medical: bool = True, **enrol_args: Any
+    personas: Personas,
+    n: int,
+    *,
+    joined: datetime.date | None = None,
+    medical: bool = True,
+    **enrol_args: Any,
 ) -> Membership:
     """An active member of 云锐 (by default) holding a live card with the medical-insurance link."""
     membership = enrol(personas, n, **enrol_args)
@@ -58,7 +63,9 @@ def member_with_card(
     card_actions.do_issue_card(acting_user=personas.bank_operator, application=application)
     if medical:
         card_actions.do_link_medical_insurance(
-            acting_user=personas.bank_operator, application=application, account_reference=f"1101120000{n:08d}"
+            acting_user=personas.bank_operator,
+            application=application,
+            account_reference=f"1101120000{n:08d}",
         )
     return backdate_joining(membership, joined or datetime.date(timezone.localdate().year, 1, 1))
 
@@ -91,6 +98,8 @@ def feed_job(personas: Personas, *, unit_code: str = "BJ", owner: Any = None) ->
     )
 
 
-def import_rows(personas: Personas, rows: list[SettlementRow], *, job: FeedImportJob | None = None, dry_run: bool = False):  # type: ignore[no-untyped-def]
+def import_rows(
+    personas: Personas, rows: list[SettlementRow], *, job: FeedImportJob | None = None, dry_run: bool = False
+):  # type: ignore[no-untyped-def]
     job = job or feed_job(personas)
     return do_import_settlement_rows(acting_user=job.owner, job=job, rows=rows, dry_run=dry_run)

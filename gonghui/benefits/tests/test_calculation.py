@@ -12,8 +12,12 @@ fen = st.integers(min_value=0, max_value=10**10)
 @st.composite
 def rules(draw: st.DrawFn) -> Rules:
     uppers = sorted(set(draw(st.lists(st.integers(min_value=1, max_value=10**9), max_size=4))))
-    ratios = draw(st.lists(st.integers(min_value=0, max_value=FULL_RATIO), min_size=len(uppers) + 1, max_size=len(uppers) + 1))
-    bands = tuple(Band(u, r) for u, r in zip(uppers, ratios, strict=False)) + (Band(None, ratios[-1]),)
+    ratios = draw(
+        st.lists(
+            st.integers(min_value=0, max_value=FULL_RATIO), min_size=len(uppers) + 1, max_size=len(uppers) + 1
+        )
+    )
+    bands = (*tuple(Band(u, r) for u, r in zip(uppers, ratios, strict=False)), Band(None, ratios[-1]))
     year_cap = draw(fen)
     return Rules(
         deductible_fen=draw(fen),
@@ -27,7 +31,11 @@ def test_it_pays_the_worked_example():
     plan = Rules(130_000, (Band(1_000_000, 5000), Band(None, 6000)), 1_500_000, 3_000_000)
     # 10,000 yuan self-paid: 1,300 deductible; 8,700 above it at 50 %.
     result = calculate(eligible_fen=1_000_000, rules=plan, year_used_fen=0)
-    assert (result.deductible_applied_fen, result.after_bands_fen, result.payable_fen) == (130_000, 435_000, 435_000)
+    assert (result.deductible_applied_fen, result.after_bands_fen, result.payable_fen) == (
+        130_000,
+        435_000,
+        435_000,
+    )
     # 30,000 yuan: 28,700 above; 10,000 at 50 % + 18,700 at 60 % = 16,220 -> capped at 15,000 per claim.
     result = calculate(eligible_fen=3_000_000, rules=plan, year_used_fen=0)
     assert (result.after_bands_fen, result.after_claim_cap_fen) == (1_622_000, 1_500_000)

@@ -63,7 +63,9 @@ def test_it_checks_then_imports_a_feed(personas, member):
     do_request_feed_commit(acting_user=personas.city_admin, job=job)
     job = run_feed_import(FeedImportJob.objects.get(pk=job.pk), commit=True)
     assert (job.status, job.committed, job.approved, job.refused) == ("DONE", True, 1, 1)
-    assert ReimbursementClaim.objects.get(settlement__settlement_id="JS002").refusal_code == "below_deductible"
+    assert (
+        ReimbursementClaim.objects.get(settlement__settlement_id="JS002").refusal_code == "below_deductible"
+    )
 
 
 def test_it_refuses_bad_rows_one_by_one_and_keeps_the_rest(personas, member):
@@ -93,7 +95,7 @@ def test_it_refuses_bad_rows_one_by_one_and_keeps_the_rest(personas, member):
     sheet = CalamineWorkbook.from_path(Path(job.report_file.path)).get_sheet_by_index(0).to_python()
     assert sheet[0][-1] == "问题"
     assert len(sheet) == 8  # every row is in the report, the good one included
-    assert "结算单号" in sheet[5][-1] and "JS101" == sheet[5][2]
+    assert "结算单号" in str(sheet[5][-1]) and sheet[5][2] == "JS101"
 
 
 def test_it_changes_nothing_when_the_same_feed_comes_again(personas, member):
@@ -102,7 +104,10 @@ def test_it_changes_nothing_when_the_same_feed_comes_again(personas, member):
     before = list(ReimbursementClaim.objects.order_by("pk").values_list("pk", "payable_fen", "updated_at"))
     again = run_feed_import(upload(personas, rows), commit=True)
     assert (again.unchanged, again.approved, again.payable_fen) == (2, 0, 0)
-    assert list(ReimbursementClaim.objects.order_by("pk").values_list("pk", "payable_fen", "updated_at")) == before
+    assert (
+        list(ReimbursementClaim.objects.order_by("pk").values_list("pk", "payable_fen", "updated_at"))
+        == before
+    )
 
 
 def test_it_refuses_a_file_without_the_columns(personas, member):

@@ -52,14 +52,16 @@ def test_it_refuses_with_the_reason_code(personas, plan, setup, code):
     today = timezone.localdate()
     joined = today if setup.get("joined") == "after" else datetime.date(today.year, 1, 1)
     service_date = today - datetime.timedelta(days=1) if setup.get("joined") == "after" else today
-    member = member_with_card(
-        personas,
-        2,
-        joined=joined,
-        medical=setup.get("medical", True),
-        employment_status=setup.get("employment_status", EmploymentStatus.EMPLOYED),
-    ) if "employment_status" not in setup else backdate_joining(
-        enrol(personas, 2, employment_status=setup["employment_status"]), joined
+    member = (
+        member_with_card(
+            personas,
+            2,
+            joined=joined,
+            medical=setup.get("medical", True),
+            employment_status=setup.get("employment_status", EmploymentStatus.EMPLOYED),
+        )
+        if "employment_status" not in setup
+        else backdate_joining(enrol(personas, 2, employment_status=setup["employment_status"]), joined)
     )
     row = settlement(
         member,
@@ -113,7 +115,11 @@ def test_it_recomputes_a_corrected_settlement_as_a_visible_adjustment(personas, 
     # 6,700 above the deductible at 50 %.
     assert claim.payable_fen == 335_000 and outcome.payable_fen == -100_000
     adjustment = ClaimAdjustment.objects.get()
-    assert (adjustment.previous_payable_fen, adjustment.new_payable_fen, adjustment.delta_fen) == (435_000, 335_000, -100_000)
+    assert (adjustment.previous_payable_fen, adjustment.new_payable_fen, adjustment.delta_fen) == (
+        435_000,
+        335_000,
+        -100_000,
+    )
     assert adjustment.changes["self_paid_in_scope_fen"] == ["1000000", "800000"]
     assert Settlement.objects.get().corrections == 1
     assert YearAccumulator.objects.get().used_fen == 335_000

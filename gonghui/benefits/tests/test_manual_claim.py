@@ -2,13 +2,19 @@
 
 import datetime
 import io
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
-from gonghui.benefits.actions.manual import ClaimInvalid, ManualClaimData, ReceiptsMissing, do_create_manual_claim
+from gonghui.benefits.actions.manual import (
+    ClaimInvalid,
+    ManualClaimData,
+    ReceiptsMissing,
+    do_create_manual_claim,
+)
 from gonghui.benefits.models import ClaimReceipt
 from gonghui.benefits.tests.helpers import make_plan, member_with_card
 from gonghui.cards.tests.helpers import enrol
@@ -22,8 +28,8 @@ def receipt_scan(name: str = "receipt.jpg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/jpeg")
 
 
-def data(**changes):  # type: ignore[no-untyped-def]
-    values = {
+def data(**changes: Any) -> ManualClaimData:
+    values: dict[str, Any] = {
         "kind": "INPATIENT",
         "service_date": timezone.localdate(),
         "hospital": "北京市通州区新华医院",
@@ -69,11 +75,17 @@ def test_it_refuses_bad_input(personas):
         (data(), [SimpleUploadedFile("r.jpg", b"%PDX not a file")], UploadWrongType),
         (data(self_paid_in_scope_fen=-1), [receipt_scan()], ClaimInvalid),
         (data(covered_fen=19_000_00), [receipt_scan()], ClaimInvalid),
-        (data(service_date=timezone.localdate() + datetime.timedelta(days=1)), [receipt_scan()], ClaimInvalid),
+        (
+            data(service_date=timezone.localdate() + datetime.timedelta(days=1)),
+            [receipt_scan()],
+            ClaimInvalid,
+        ),
     ]
     for claim_data, receipts, error in cases:
         with pytest.raises(error):
-            do_create_manual_claim(acting_user=personas.chair, membership=member, data=claim_data, receipts=receipts)
+            do_create_manual_claim(
+                acting_user=personas.chair, membership=member, data=claim_data, receipts=receipts
+            )
 
 
 def test_it_refuses_an_officer_of_another_area(personas):

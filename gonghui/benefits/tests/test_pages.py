@@ -17,7 +17,20 @@ def test_it_checks_and_imports_an_uploaded_feed(personas):
     buffer = io.BytesIO()
     write_feed(
         buffer,
-        [[member.person.resident_id, member.person.name, "JS9001", timezone.localdate().isoformat(), "住院", "潞河医院", "三级", "50000", "35000", "10000"]],
+        [
+            [
+                member.person.resident_id,
+                member.person.name,
+                "JS9001",
+                timezone.localdate().isoformat(),
+                "住院",
+                "潞河医院",
+                "三级",
+                "50000",
+                "35000",
+                "10000",
+            ]
+        ],
     )
     client = personas.client(personas.tongzhou_officer)
     page = client.get("/benefits/feeds/")
@@ -61,14 +74,29 @@ def test_it_files_a_manual_claim_from_the_console(personas):
     assert "待审核" in page and "2,000.00" in page
     receipt = claim.receipts.get()
     assert client.get(f"/benefits/receipts/{receipt.pk}/")["Content-Type"] == "image/jpeg"
-    assert personas.client(personas.haidian_officer).get(f"/benefits/receipts/{receipt.pk}/").status_code == 404
+    assert (
+        personas.client(personas.haidian_officer).get(f"/benefits/receipts/{receipt.pk}/").status_code == 404
+    )
 
 
 def test_it_refuses_a_manual_claim_for_someone_outside_the_area(personas):
     make_plan(personas)
     member = member_with_card(personas, 63)
     client = personas.client(personas.haidian_officer)
-    response = client.post("/benefits/claims/new/", {"resident_id": member.person.resident_id, "kind": "INPATIENT", "service_date": timezone.localdate().isoformat(), "hospital": "医院", "hospital_level": "LEVEL_2", "total_cost": "1", "covered": "0", "self_paid_in_scope": "1", "receipts": [receipt_scan()]})
+    response = client.post(
+        "/benefits/claims/new/",
+        {
+            "resident_id": member.person.resident_id,
+            "kind": "INPATIENT",
+            "service_date": timezone.localdate().isoformat(),
+            "hospital": "医院",
+            "hospital_level": "LEVEL_2",
+            "total_cost": "1",
+            "covered": "0",
+            "self_paid_in_scope": "1",
+            "receipts": [receipt_scan()],
+        },
+    )
     assert response.status_code == 200 and not ReimbursementClaim.objects.exists()
 
 
@@ -78,9 +106,16 @@ def test_it_supersedes_a_plan_in_use_from_the_console(personas):
     page = client.get(f"/benefits/plans/{plan.pk}/").content.decode()
     assert "示例" in page
     form = {
-        "year": plan.year, "kind": "INPATIENT", "name": "住院二次报销（示例）", "is_example": "on",
-        "deductible": "1000", "bands": "10000 50\n* 60", "per_claim_cap": "15000", "per_year_cap": "30000",
-        "waiting_days": "0", "eligible_levels": ["LEVEL_2", "LEVEL_3"],
+        "year": plan.year,
+        "kind": "INPATIENT",
+        "name": "住院二次报销（示例）",
+        "is_example": "on",
+        "deductible": "1000",
+        "bands": "10000 50\n* 60",
+        "per_claim_cap": "15000",
+        "per_year_cap": "30000",
+        "waiting_days": "0",
+        "eligible_levels": ["LEVEL_2", "LEVEL_3"],
     }
     assert client.post(f"/benefits/plans/{plan.pk}/", form).status_code == 302
     plan.refresh_from_db()

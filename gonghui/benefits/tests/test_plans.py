@@ -14,7 +14,13 @@ from gonghui.benefits.actions.plans import (
 )
 from gonghui.benefits.calculation import Band
 from gonghui.benefits.models import BenefitPlan, ReimbursementClaim
-from gonghui.benefits.tests.helpers import import_rows, inpatient_plan_data, make_plan, member_with_card, settlement
+from gonghui.benefits.tests.helpers import (
+    import_rows,
+    inpatient_plan_data,
+    make_plan,
+    member_with_card,
+    settlement,
+)
 from gonghui.core.errors import Forbidden
 from gonghui.core.models import AuditEvent
 

@@ -25,7 +25,9 @@ def test_it_shows_a_claim_to_officers_above_the_member(personas, claim, who):
     assert client.get(f"/api/v1/benefits/claims/{claim.pk}").json()["payable_fen"] == 435_000
 
 
-@pytest.mark.parametrize("who", ["haidian_officer", "ganjiakou_officer", "luyuan_officer", "bank_operator", "outsider"])
+@pytest.mark.parametrize(
+    "who", ["haidian_officer", "ganjiakou_officer", "luyuan_officer", "bank_operator", "outsider"]
+)
 def test_it_hides_a_claim_outside_the_area(personas, claim, who):
     client = personas.client(getattr(personas, who))
     page = client.get("/benefits/")
@@ -54,10 +56,16 @@ def test_it_lets_only_the_city_create_plans_over_the_api(personas):
         "per_year_cap_fen": 2_000_000,
         "eligible_levels": ["LEVEL_1", "LEVEL_2", "LEVEL_3", "COMMUNITY"],
     }
-    denied = personas.client(personas.tongzhou_officer).post("/api/v1/benefits/plans", body, content_type="application/json")
+    denied = personas.client(personas.tongzhou_officer).post(
+        "/api/v1/benefits/plans", body, content_type="application/json"
+    )
     assert denied.status_code == 403 and denied.json()["code"] == "forbidden"
-    created = personas.client(personas.city_admin).post("/api/v1/benefits/plans", body, content_type="application/json")
+    created = personas.client(personas.city_admin).post(
+        "/api/v1/benefits/plans", body, content_type="application/json"
+    )
     assert created.status_code == 201 and created.json()["version"] == 1
-    again = personas.client(personas.city_admin).post("/api/v1/benefits/plans", body, content_type="application/json")
+    again = personas.client(personas.city_admin).post(
+        "/api/v1/benefits/plans", body, content_type="application/json"
+    )
     assert again.status_code == 409 and again.json()["code"] == "plan_exists"
     assert AuditEvent.objects.filter(event_type="benefit_plan_created").count() == 1

@@ -1,12 +1,21 @@
 """The calculation order deductible → ratio bands → per-claim cap → year accumulator, as properties that
 hold for any plan and any amounts (hypothesis), plus a worked example."""
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from gonghui.benefits.calculation import FULL_RATIO, Band, Rules, apply_bands, bands_problem, calculate
 
 fen = st.integers(min_value=0, max_value=10**10)
+
+
+def settings(*, max_examples: int):  # type: ignore[no-untyped-def]
+    """Many examples, never a verdict on time: the machine running the tests may be busy (no deadline,
+    no health check on slow generation)."""
+    return hypothesis_settings(
+        max_examples=max_examples, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    )
 
 
 @st.composite

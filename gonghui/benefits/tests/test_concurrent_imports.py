@@ -36,7 +36,18 @@ def _job(personas: Any, rows: list[list[Any]], name: str) -> FeedImportJob:
 
 def _row(member: Any, number: str, self_paid: str = "40000") -> list[Any]:
     today = timezone.localdate().isoformat()
-    return [member.person.resident_id, "", number, today, "住院", "潞河医院", "三级", "90000", "40000", self_paid]
+    return [
+        member.person.resident_id,
+        "",
+        number,
+        today,
+        "住院",
+        "潞河医院",
+        "三级",
+        "90000",
+        "40000",
+        self_paid,
+    ]
 
 
 def _run_at_once(jobs: list[FeedImportJob]) -> list[BaseException]:

@@ -1,7 +1,12 @@
-"""What audit event types and reviewer warnings are called in the console (codes stay in the data)."""
+"""What audit event types and reviewer warnings are called in the console (codes stay in the data), and
+how one audit event is told to a person: who did it, to what, which fields."""
 
+import re
 from typing import Any
 
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 EVENT_LABELS = {
@@ -129,3 +134,184 @@ FIELD_DIFFERS = _("Differs from the stored %(field)s")
 # Django 6.1's label for an empty choice, which its own zh_Hans catalogue does not translate yet; naming
 # it here keeps it in ours (LOCALE_PATHS take precedence over Django's catalogues).
 BLANK_CHOICE = _("- Select an option -")
+
+
+# What an audited object is called (AuditEvent.object_type, the model's label). The stored object_label is
+# the object's __str__, written for support ("check-in #4 of meeting #1"), so pages name the kind in
+# Chinese and keep only the name part of that label (a person's, a union's, a meeting's).
+OBJECT_LABELS: dict[str, Any] = {
+    "accounts.user": _("Login"),
+    "accounts.apitoken": _("API token"),
+    "accounts.loginthrottle": _("Login attempts"),
+    "cards.bankbranch": _("Bank branch"),
+    "cards.branchoperator": _("Bank operator"),
+    "cards.card": _("Service card"),
+    "cards.cardapplication": _("Card application"),
+    "cards.cardblank": _("Blank card"),
+    "cards.cardstock": _("Card box"),
+    "cards.partnerkey": _("Partner key"),
+    "collect.collectordevice": _("Collector phone"),
+    "collect.deviceupload": _("Phone upload"),
+    "core.phonecode": _("SMS verification code"),
+    "enterprises.enterprise": _("Enterprise"),
+    "enterprises.intentletter": _("Letter of intent"),
+    "enterprises.worksite": _("Worksite"),
+    "meetings.checkin": _("Meeting check-in"),
+    "meetings.followup": _("Meeting follow-up"),
+    "meetings.meeting": _("Meeting"),
+    "meetings.meetingseries": _("Meeting series"),
+    "meetings.questionnaire": _("Questionnaire"),
+    "meetings.questionnaireversion": _("Questionnaire version"),
+    "meetings.response": _("Questionnaire response"),
+    "members.exportjob": _("Member export"),
+    "members.importjob": _("Roster import"),
+    "members.joinlink": _("Join QR code"),
+    "members.membership": _("Membership"),
+    "members.person": _("Person"),
+    "members.transfer": _("Transfer"),
+    "orgs.orgunit": _("Union"),
+    "orgs.region": _("Region"),
+    "orgs.roleassignment": _("Role"),
+}
+
+# Names an action writes into changed_fields that are not a field of the object's model (relations
+# touched, or a form's names), and model fields whose verbose_name was never given.
+FIELD_LABELS: dict[str, Any] = {
+    "address": _("Address"),
+    "api_tokens": _("API tokens"),
+    "attempts": _("Tries"),
+    "branch": _("Bank branch"),
+    "code": _("Code"),
+    "completed_at": _("Completed at"),
+    "consent": _("Consent"),
+    "consents": _("Consents"),
+    "contractor": _("Main contractor"),
+    "description": _("Description"),
+    "display_name": _("Name"),
+    "done_at": _("Done at"),
+    "education": _("Education"),
+    "employer": _("Employer"),
+    "employer_name": _("Employer"),
+    "employment_status": _("Employment status"),
+    "ethnicity": _("Ethnic group"),
+    "gender": _("Gender"),
+    "held_at": _("Held at"),
+    "host_token_digest": _("Host link"),
+    "hukou_type": _("Household registration"),
+    "is_active": _("Active"),
+    "is_migrant_worker": _("Migrant worker"),
+    "joined_date": _("Joined on"),
+    "kind": _("Kind"),
+    "label": _("Label"),
+    "last_login": _("Last sign-in"),
+    "locked_until": _("Locked until"),
+    "medical_account": _("Medical insurance account"),
+    "meeting": _("Meeting"),
+    "members": _("Members"),
+    "name": _("Name"),
+    "paired_at": _("Paired at"),
+    "pairing_expires_at": _("Pairing code expiry"),
+    "pairing_token_hash": _("Pairing code"),
+    "parent": _("Parent union"),
+    "password": _("Password"),
+    "path": _("Place in the union tree"),
+    "phone": _("Mobile phone"),
+    "political_status": _("Political status"),
+    "public_key": _("Device key"),
+    "public_token": _("QR code"),
+    "questions": _("Questions"),
+    "region": _("Region"),
+    "rejection_reason": _("Reason for rejecting"),
+    "resident_id": _("Resident ID number"),
+    "revoked_at": _("Revoked at"),
+    "revoked_by": _("Revoked by"),
+    "role": _("Role"),
+    "role_assignments": _("Roles"),
+    "scan": _("Scan"),
+    "signatory_name": _("Signatory"),
+    "signed_date": _("Signed on"),
+    "status": _("Status"),
+    "street": _("Street"),
+    "target_enterprises": _("Enterprises invited"),
+    "title": _("Title"),
+    "token": _("QR code"),
+    "totp_device": _("Authenticator"),
+    "union": _("Union"),
+    "unit": _("Union"),
+    "user": _("Login"),
+    "username": _("Login name"),
+    "verified_at": _("Verified at"),
+    "warnings": _("Warnings"),
+    "worksite": _("Worksite"),
+}
+
+# Events written with no acting user come from one of three places; these say which (the event's type
+# or its details tell, so no column is needed): the worker's own phone, the host's link, a partner bank.
+WORKER_EVENT_TYPES = {
+    "card_application_self_service",
+    "card_self_code_rejected",
+    "card_self_code_sent",
+    "card_self_code_verified",
+    "join_code_rejected",
+    "join_code_sent",
+    "join_code_verified",
+}
+WORKER_CHANNELS = {"SELF_SERVICE", "SELF"}
+COLLECTOR_CHANNELS = {"STAFF_MOBILE"}
+
+ACTOR_WORKER = _("The worker (own phone)")
+ACTOR_HOST_LINK = _("Meeting host link")
+ACTOR_PARTNER = _("Bank back office (partner API)")
+ACTOR_SYSTEM = _("System")
+ACTOR_ON_COLLECTOR_PHONE = _("%(name)s (collector phone)")
+
+# A name part of a stored object label: up to the first full-width bracket or " @ ", and only if it holds
+# a Chinese character (otherwise it is an English support label such as "card application #3 ROUTED").
+_NAME_PART = re.compile(r"^(.+?)(?:（| @ |$)")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+
+
+def describe_actor(event: Any) -> str:
+    """Who did it, for every kind of actor an action can record: a staff login (on a collector phone or
+    not), the worker's own phone, a meeting's host link, the partner bank's back office, or the system
+    (commands and jobs that act for nobody)."""
+    details = event.details if isinstance(event.details, dict) else {}
+    channel = details.get("channel") or details.get("source")
+    if event.actor_id is not None:
+        actor = event.actor
+        name = actor.display_name or actor.username
+        if channel in COLLECTOR_CHANNELS or event.event_type.startswith("collect_"):
+            return gettext(str(ACTOR_ON_COLLECTOR_PHONE)) % {"name": name}
+        return str(name)
+    if "key_id" in details:
+        return str(ACTOR_PARTNER)
+    if channel == "HOST":
+        return str(ACTOR_HOST_LINK)
+    if channel in WORKER_CHANNELS or event.event_type in WORKER_EVENT_TYPES or "link_id" in details:
+        return str(ACTOR_WORKER)
+    return str(ACTOR_SYSTEM)
+
+
+def describe_object(event: Any) -> str:
+    """The audited object's kind in Chinese, with its name when the stored label has one, else its id."""
+    if not event.object_type:
+        return "—"
+    kind = OBJECT_LABELS.get(event.object_type)
+    kind_text = str(kind) if kind is not None else event.object_type
+    match = _NAME_PART.match(event.object_label or "")
+    name = match.group(1).strip() if match else ""
+    if name and _HAN.search(name):
+        return f"{kind_text}：{name}"
+    return f"{kind_text} #{event.object_id}" if event.object_id else kind_text
+
+
+def describe_field(object_type: str, name: str) -> str:
+    """A changed field's name in Chinese: ours first, then the model field's own (translated) name."""
+    if name in FIELD_LABELS:
+        return str(FIELD_LABELS[name])
+    try:
+        field = apps.get_model(object_type)._meta.get_field(name)
+    except (LookupError, ValueError, FieldDoesNotExist):
+        return name
+    verbose = getattr(field, "verbose_name", name)
+    return gettext(str(verbose))

@@ -5,6 +5,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from gonghui.core.api_support import Id, LabelText, NameText, api_enum
+from gonghui.core.event_labels import describe_actor
 from gonghui.core.pii import mask_phone, mask_resident_id
 from gonghui.members.models import Membership
 
@@ -123,10 +124,17 @@ class RevealOut(Schema):
 
 class HistoryOut(Schema):
     created_at: datetime.datetime
+    # The staff login, or null for the worker's own phone, a partner bank or the system;
+    # actor_label names each of them as the console does.
     actor: str | None = Field(None, alias="actor.username")
+    actor_label: str
     event_type: str
     unit_name: str | None = Field(None, alias="unit.name")
     changed_fields: list[str]
+
+    @staticmethod
+    def resolve_actor_label(event: Any) -> str:
+        return describe_actor(event)
 
 
 class ImportJobOut(Schema):

@@ -1,6 +1,15 @@
+from typing import Any
+
 from django import template
 
-from gonghui.core.event_labels import EVENT_LABELS, FIELD_DIFFERS, WARNING_LABELS
+from gonghui.core.event_labels import (
+    EVENT_LABELS,
+    FIELD_DIFFERS,
+    WARNING_LABELS,
+    describe_actor,
+    describe_field,
+    describe_object,
+)
 
 register = template.Library()
 
@@ -13,5 +22,23 @@ def event_label(event_type: str) -> str:
 @register.filter
 def warning_label(code: str) -> str:
     if code.startswith("field_differs:"):
-        return str(FIELD_DIFFERS) % {"field": code.partition(":")[2]}
+        # The differing field is one of the person's (enrolment data), named as the enrol form names it.
+        return str(FIELD_DIFFERS) % {"field": describe_field("members.person", code.partition(":")[2])}
     return str(WARNING_LABELS.get(code, code))
+
+
+# Every page that shows audit events renders them through these three, so an event any action can write
+# (with or without an acting user) renders the same way everywhere.
+@register.filter
+def event_actor(event: Any) -> str:
+    return describe_actor(event)
+
+
+@register.filter
+def event_object(event: Any) -> str:
+    return describe_object(event)
+
+
+@register.filter
+def event_fields(event: Any) -> str:
+    return "、".join(describe_field(event.object_type, name) for name in event.changed_fields or [])

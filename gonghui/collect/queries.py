@@ -61,9 +61,9 @@ def get_device_activity(*, device: CollectorDevice, latest: int = 100) -> Device
         accepted=Count("pk", filter=Q(outcome=DeviceUpload.Outcome.ACCEPTED)),
         not_accepted=Count("pk", filter=~Q(outcome=DeviceUpload.Outcome.ACCEPTED)),
     )
-    uploads = device.uploads.select_related("membership__union", "membership__meeting").order_by(
-        "-received_at", "-pk"
-    )[:latest]
+    uploads = device.uploads.select_related(
+        "membership__union", "membership__meeting", "membership__person"
+    ).order_by("-received_at", "-pk")[:latest]
     return DeviceActivity(list(uploads), counts["accepted"], counts["not_accepted"])
 
 

@@ -180,6 +180,9 @@ FIELD_LABELS: dict[str, Any] = {
     "address": _("Address"),
     "api_tokens": _("API tokens"),
     "attempts": _("Tries"),
+    "authorised_at": _("Authorised at"),
+    "called_at": _("Called up at"),
+    "card_box": _("Card box"),
     "branch": _("Bank branch"),
     "code": _("Code"),
     "completed_at": _("Completed at"),
@@ -194,17 +197,21 @@ FIELD_LABELS: dict[str, Any] = {
     "employer_name": _("Employer"),
     "employment_status": _("Employment status"),
     "ethnicity": _("Ethnic group"),
+    "follow_ups": _("Follow-ups"),
     "gender": _("Gender"),
     "held_at": _("Held at"),
     "host_token_digest": _("Host link"),
     "hukou_type": _("Household registration"),
+    "id_verified_at": _("ID card verified at"),
     "is_active": _("Active"),
+    "issued_at": _("Issued at"),
     "is_migrant_worker": _("Migrant worker"),
     "joined_date": _("Joined on"),
     "kind": _("Kind"),
     "label": _("Label"),
     "last_login": _("Last sign-in"),
     "locked_until": _("Locked until"),
+    "managing_unit": _("Managing union"),
     "medical_account": _("Medical insurance account"),
     "meeting": _("Meeting"),
     "members": _("Members"),
@@ -221,6 +228,8 @@ FIELD_LABELS: dict[str, Any] = {
     "public_token": _("QR code"),
     "questions": _("Questions"),
     "region": _("Region"),
+    "reject_reason": _("Reason stopped"),
+    "rejected_at": _("Stopped at"),
     "rejection_reason": _("Reason for rejecting"),
     "resident_id": _("Resident ID number"),
     "revoked_at": _("Revoked at"),
@@ -268,6 +277,7 @@ ACTOR_ON_COLLECTOR_PHONE = _("%(name)s (collector phone)")
 # A name part of a stored object label: up to the first full-width bracket or " @ ", and only if it holds
 # a Chinese character (otherwise it is an English support label such as "card application #3 ROUTED").
 _NAME_PART = re.compile(r"^(.+?)(?:（| @ |$)")
+_SUPPORT_PREFIX = re.compile(r"^[A-Za-z][A-Za-z -]*#\d+\s*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -298,7 +308,9 @@ def describe_object(event: Any) -> str:
         return "—"
     kind = OBJECT_LABELS.get(event.object_type)
     kind_text = str(kind) if kind is not None else event.object_type
-    match = _NAME_PART.match(event.object_label or "")
+    # "card box #3 潞城支行一号箱": the English kind and id before a name are the support label's, not a name.
+    label = _SUPPORT_PREFIX.sub("", event.object_label or "")
+    match = _NAME_PART.match(label)
     name = match.group(1).strip() if match else ""
     if name and _HAN.search(name):
         return f"{kind_text}：{name}"

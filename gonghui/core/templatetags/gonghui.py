@@ -10,6 +10,7 @@ from gonghui.core.event_labels import (
     describe_field,
     describe_object,
 )
+from gonghui.core.pii import mask_phone, mask_resident_id
 
 register = template.Library()
 
@@ -42,3 +43,14 @@ def event_object(event: Any) -> str:
 @register.filter
 def event_fields(event: Any) -> str:
     return "、".join(describe_field(event.object_type, name) for name in event.changed_fields or [])
+
+
+# Whom a record was for, without revealing them: 110112********1236, 138****5678 (DESIGN §3).
+@register.filter
+def masked_resident_id(value: str | None) -> str:
+    return mask_resident_id(value)
+
+
+@register.filter
+def masked_phone(value: str | None) -> str:
+    return mask_phone(value)

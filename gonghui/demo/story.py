@@ -19,6 +19,7 @@ from gonghui.demo.benefits import load_benefits_demo
 from gonghui.demo.cards import load_card_branches, load_card_story
 from gonghui.demo.homes import load_homes_demo
 from gonghui.demo.meetings import load_meetings_demo
+from gonghui.demo.needs import load_needs_demo
 from gonghui.enterprises.actions import EnterpriseData, do_register_enterprise, do_register_worksite
 from gonghui.enterprises.models import Enterprise, Industry, UnitType, Worksite
 from gonghui.enterprises.validators import with_check_character
@@ -138,6 +139,7 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
         load_meetings_demo(story)
         load_card_story(story)
         load_homes_demo(story)
+        load_needs_demo(story, demo_password=DEMO_PASSWORD)
         load_benefits_demo(story)
     return story
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NeedsConfig(AppConfig):
@@ -7,3 +8,24 @@ class NeedsConfig(AppConfig):
     name = "gonghui.needs"
     label = "needs"
     verbose_name = "需求与服务"
+
+    def ready(self) -> None:
+        from gonghui.core.event_labels import register_event_labels
+
+        register_event_labels(
+            {
+                "needs_committee_created": _("Coordination committee created"),
+                "needs_partner_unit_added": _("Member unit added"),
+                "needs_partner_staff_added": _("Member unit login added"),
+                "needs_work_type_added": _("Work type added"),
+                "needs_deadline_changed": _("Deadline policy changed"),
+                "need_posted": _("Need posted"),
+                "need_claimed": _("Need claimed"),
+                "need_sent_back": _("Need sent back"),
+                "need_scheduled": _("Service scheduled"),
+                "need_served_recorded": _("People served recorded"),
+                "need_closed": _("Need closed"),
+                "need_confirmed": _("Requester confirmed"),
+                "need_reopened": _("Requester reopened"),
+            }
+        )

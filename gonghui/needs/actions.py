@@ -18,9 +18,11 @@ from gonghui.accounts.models import User
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from gonghui.core.phones import normalise_phone
+from gonghui.core.pii import blind_index
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import TextKind, clean_text
 from gonghui.enterprises.models import Enterprise, Worksite
+from gonghui.meetings.models import FollowUp, Meeting, Response
 from gonghui.needs.models import (
     Claim,
     Committee,
@@ -421,6 +423,30 @@ class NeedData:
     people_count: int = 1
     worksite: Worksite | None = None
     enterprise: Enterprise | None = None
+    # Raised at a meeting: the meeting, and the questionnaire answer or follow-up it came from.
+    meeting: Meeting | None = None
+    response: Response | None = None
+    follow_up: FollowUp | None = None
+    meeting_choice: str = ""
+
+
+class NotFromThisMeeting(InvalidInput):
+    code = "needs_not_from_this_meeting"
+    default_message = _("The answer or follow-up does not belong to this meeting.")
+
+
+def _source_for(data: NeedData, source: str) -> str:
+    """A need that links back to a meeting says how it came: from an answer or from a follow-up."""
+    if data.response is not None or data.follow_up is not None:
+        if data.meeting is None or any(
+            link is not None and link.meeting_id != data.meeting.pk
+            for link in (data.response, data.follow_up)
+        ):
+            raise NotFromThisMeeting(field="meeting")
+        return NeedSource.MEETING_FOLLOW_UP if data.follow_up is not None else NeedSource.MEETING_ANSWER
+    if data.meeting is not None:
+        return NeedSource.MEETING_ANSWER
+    return source
 
 
 def _check_place(data: NeedData) -> None:
@@ -463,6 +489,7 @@ def do_post_need(
     _require_officer(acting_user, data.committee.union)
     if source not in (NeedSource.OFFICER, NeedSource.API):
         raise InvalidInput(field="source")
+    source = _source_for(data, source)
     if not data.deadline_class.is_active:
         raise DeadlineClassUnknown(field="deadline_class")
     if not data.work_type.is_active:
@@ -485,6 +512,12 @@ def do_post_need(
         due_at=now + datetime.timedelta(hours=data.deadline_class.hours),
         source=source,
         raised_by=acting_user if getattr(acting_user, "pk", None) else None,
+        meeting=data.meeting,
+        response=data.response,
+        follow_up=data.follow_up,
+        meeting_choice=_text(data.meeting_choice, TextKind.LABEL, "meeting_choice", 100)
+        if data.meeting
+        else "",
         posted_at=now,
         updated_at=now,
     )
@@ -498,6 +531,7 @@ def do_post_need(
         work_type=data.work_type.code,
         deadline_class=data.deadline_class.code,
         people_count=data.people_count,
+        meeting_id=data.meeting.pk if data.meeting else None,
     )
     return need
 
@@ -687,7 +721,20 @@ def do_close_need(
     need.closure_reason = reason
     need.closed_at = now
     need.updated_at = now
-    need.save(update_fields=["status", "closure", "closure_reason", "closed_at", "updated_at"])
+    # A question left unanswered ends with the need.
+    need.waiting_since = None
+    need.waiting_question = ""
+    need.save(
+        update_fields=[
+            "status",
+            "closure",
+            "closure_reason",
+            "closed_at",
+            "updated_at",
+            "waiting_since",
+            "waiting_question",
+        ]
+    )
     _need_event(
         acting_user,
         "need_closed",
@@ -769,3 +816,214 @@ def do_reopen_need(
     )
     _need_event(acting_user, "need_reopened", need, now, reason=reason, previous_closure=previous)
     return need
+
+
+# ---- waiting on the requester (the SLA clock stops) and claims left unscheduled ----------------------
+
+
+class AlreadyWaiting(Conflict):
+    code = "needs_already_waiting"
+    default_message = _("A question to the requester is already waiting for an answer.")
+
+
+class NotWaiting(Conflict):
+    code = "needs_not_waiting"
+    default_message = _("No question is waiting for the requester's answer.")
+
+
+def _tell_requester(need: Need, text: str) -> None:
+    phone = getattr(need.raised_by, "phone", None) if need.raised_by_id else None
+    if phone:
+        send_sms_on_commit(phone=phone, text=text)
+
+
+@transaction.atomic(durable=True)
+def do_ask_requester(
+    *, acting_user: Any, need: Need, question: str, now: datetime.datetime | None = None
+) -> Need:
+    """A unit on the need asks the requester something it needs to go on (the exact spot, how many, when
+    the shift ends). Until the answer the SLA clock stops: the deadline moves on by the time waited."""
+    now = now or timezone.now()
+    need = _lock(need)
+    unit = _acting_partner(acting_user, need)
+    if need.status not in WORKING_STATUSES:
+        raise NeedClosed()
+    if not need.claims.filter(unit=unit, status=Claim.Status.ACTIVE).exists():
+        raise NotClaimedByYou()
+    if need.waiting_since is not None:
+        raise AlreadyWaiting()
+    question = _text(question, TextKind.LABEL, "question", 300)
+    if not question:
+        raise InvalidInput(_("Write the question."), field="question")
+    need.waiting_since = now
+    need.waiting_question = question
+    need.updated_at = now
+    need.save(update_fields=["waiting_since", "waiting_question", "updated_at"])
+    _tell_requester(
+        need,
+        str(
+            _("[gonghui] %(unit)s asks about the need %(title)s: %(question)s")
+            % {"unit": unit.name, "title": need.title, "question": question}
+        ),
+    )
+    _need_event(acting_user, "need_waiting_on_requester", need, now, partner_unit_id=unit.pk, reason=question)
+    return need
+
+
+@transaction.atomic(durable=True)
+def do_answer_unit(
+    *, acting_user: Any, need: Need, answer: str, now: datetime.datetime | None = None
+) -> Need:
+    """The requester answers; the clock runs again with the deadline moved on by the time waited."""
+    now = now or timezone.now()
+    need = _lock(need)
+    _require_requester(acting_user, need)
+    if need.waiting_since is None:
+        raise NotWaiting()
+    answer = _text(answer, TextKind.LABEL, "answer", 300)
+    if not answer:
+        raise InvalidInput(_("Write the answer."), field="answer")
+    waited = max(now - need.waiting_since, datetime.timedelta(0))
+    need.due_at = need.due_at + waited
+    need.paused_seconds += int(waited.total_seconds())
+    need.waiting_since = None
+    need.waiting_question = ""
+    need.updated_at = now
+    need.save(update_fields=["due_at", "paused_seconds", "waiting_since", "waiting_question", "updated_at"])
+    _need_event(
+        acting_user,
+        "need_requester_answered",
+        need,
+        now,
+        reason=answer,
+        paused_seconds=int(waited.total_seconds()),
+    )
+    return need
+
+
+@transaction.atomic(durable=True)
+def do_return_unscheduled_claims(*, need: Need, now: datetime.datetime | None = None) -> int:
+    """Claims older than the committee's schedule window on a need still not scheduled end as EXPIRED;
+    with nobody left on it the need is back on the board, and the officer who posted it is told. Run by
+    `manage.py needs_return_unscheduled` (every few minutes, from cron or a timer). No acting user: it is
+    the clock's doing."""
+    now = now or timezone.now()
+    need = _lock(need)
+    if need.status != Need.Status.CLAIMED:
+        return 0
+    cutoff = now - datetime.timedelta(hours=need.committee.schedule_within_hours)
+    expired = list(
+        need.claims.filter(status=Claim.Status.ACTIVE, claimed_at__lte=cutoff).select_related("unit")
+    )
+    if not expired:
+        return 0
+    reason = str(_("Not scheduled within %(hours)d hours") % {"hours": need.committee.schedule_within_hours})
+    Claim.objects.filter(pk__in=[c.pk for c in expired]).update(
+        status=Claim.Status.EXPIRED, ended_at=now, reason=reason
+    )
+    if not need.claims.filter(status=Claim.Status.ACTIVE).exists():
+        need.status = Need.Status.OPEN
+    need.updated_at = now
+    need.save(update_fields=["status", "updated_at"])
+    _tell_requester(
+        need,
+        str(
+            _("[gonghui] The need %(title)s was claimed but not scheduled in time; it is back on the board.")
+            % {"title": need.title}
+        ),
+    )
+    _need_event(
+        None,
+        "need_claims_returned",
+        need,
+        now,
+        claim_ids=[c.pk for c in expired],
+        partner_unit_ids=[c.unit_id for c in expired],
+        reason=reason,
+    )
+    return len(expired)
+
+
+def return_unscheduled_claims(*, now: datetime.datetime | None = None) -> int:
+    """Every need whose claims outlived their committee's schedule window; each in its own transaction."""
+    now = now or timezone.now()
+    returned = 0
+    for committee in Committee.objects.all().only("pk", "schedule_within_hours"):
+        cutoff = now - datetime.timedelta(hours=committee.schedule_within_hours)
+        late = (
+            Need.objects.filter(
+                committee=committee,
+                status=Need.Status.CLAIMED,
+                claims__status=Claim.Status.ACTIVE,
+                claims__claimed_at__lte=cutoff,
+            )
+            .distinct()
+            .order_by("pk")
+        )
+        for need in late:
+            returned += do_return_unscheduled_claims(need=need, now=now)
+    return returned
+
+
+# ---- check-in at a service event (the worker's own phone, by the event's QR code) ---------------------
+
+
+class ServiceEventNotOpen(Conflict):
+    code = "needs_service_event_not_open"
+    default_message = _("This service is over; check-ins are no longer taken.")
+
+
+class CheckInNameRequired(InvalidInput):
+    code = "needs_check_in_name_required"
+    default_message = _("Enter your name and mobile number.")
+
+
+@dataclass
+class ServedCheckIn:
+    served: Served
+    created: bool
+
+
+@transaction.atomic(durable=True)
+def do_check_in_served(
+    *, event: ServiceEvent, name: str, phone: str, now: datetime.datetime | None = None
+) -> ServedCheckIn:
+    """A worker served at the event checks in with name and phone, as at a meeting: counted once per
+    phone, and followed afterwards (attended a worker meeting → applied → member → card, see
+    queries.served_funnel). No acting user: it is the worker's own phone."""
+    now = now or timezone.now()
+    need = _lock(event.need)
+    if need.status == Need.Status.CLOSED:
+        raise ServiceEventNotOpen()
+    name = _text(name, TextKind.NAME, "name", 50)
+    phone = (phone or "").strip()
+    if not name or not phone:
+        raise CheckInNameRequired(field="name" if not name else "phone")
+    phone = normalise_phone(phone, field="phone")
+    index = blind_index(phone, purpose="phone")
+    served = Served.objects.filter(event=event, phone_index=index).first()
+    created = served is None
+    if served is None:
+        try:
+            with transaction.atomic():  # a double tap may race; the second finds the first
+                served = Served.objects.create(
+                    event=event, name=name, phone=phone, source=Served.Source.SELF, created_at=now
+                )
+        except IntegrityError:
+            served = Served.objects.get(event=event, phone_index=index)
+            created = False
+    if created and need.status in WORKING_STATUSES:
+        # The first worker checking in is proof the service took place.
+        need.status = Need.Status.DELIVERED
+        need.delivered_at = need.delivered_at or now
+        need.updated_at = now
+        need.save(update_fields=["status", "delivered_at", "updated_at"])
+        ServiceEvent.objects.filter(pk=event.pk, delivered_at__isnull=True).update(delivered_at=now)
+    _need_event(
+        None,
+        "need_served_check_in" if created else "need_served_check_in_repeated",
+        need,
+        now,
+        service_event_id=event.pk,
+    )
+    return ServedCheckIn(served, created)

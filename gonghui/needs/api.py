@@ -1,16 +1,18 @@
 """/api/v1/needs/…: committees, the board, a need's life (post, claim, send back, schedule, record people
 served, close, confirm, reopen) for officers and member-unit staff alike, with declared errors."""
 
+import datetime
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Router
 from ninja.pagination import paginate
 
 from gonghui.core.api_support import ERRORS, Id, Pagination
 from gonghui.core.errors import NotFound
 from gonghui.enterprises.access import access_enterprise, access_worksite
-from gonghui.needs import actions, queries
+from gonghui.needs import actions, queries, rates
 from gonghui.needs.access import (
     access_committee,
     access_deadline_class,
@@ -23,6 +25,8 @@ from gonghui.needs.access import (
 from gonghui.needs.actions import NeedData
 from gonghui.needs.models import Claim, Committee, DeadlineClass, Need, PartnerUnit, ServiceEvent, WorkType
 from gonghui.needs.schemas import (
+    AnswerIn,
+    AreaRatesOut,
     ClaimIn,
     ClaimOut,
     CloseIn,
@@ -32,6 +36,7 @@ from gonghui.needs.schemas import (
     NeedIn,
     NeedOut,
     PartnerUnitOut,
+    QuestionIn,
     ReasonIn,
     ScheduleIn,
     ServedIn,
@@ -40,6 +45,12 @@ from gonghui.needs.schemas import (
 )
 
 router = Router(tags=["needs"])
+
+
+def _day_start(day: datetime.date | None) -> datetime.datetime | None:
+    if day is None:
+        return None
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
 
 
 def _event_out(event: ServiceEvent) -> dict[str, Any]:
@@ -72,6 +83,43 @@ def list_work_types(request: HttpRequest) -> list[WorkType]:
 def list_deadline_classes(request: HttpRequest) -> list[DeadlineClass]:
     """The urgency classes and the hours each allows (default: the Beijing 12345 standard)."""
     return list(queries.active_deadline_classes())
+
+
+def _ratio(ratio: rates.Ratio) -> dict[str, Any]:
+    return {"numerator": ratio.numerator, "denominator": ratio.denominator, "percent": ratio.percent}
+
+
+def _rates_out(r: rates.Rates) -> dict[str, Any]:
+    return {
+        "id": r.key,
+        "name": r.name,
+        "needs": r.posted,
+        "response": _ratio(r.response),
+        "on_time_delivery": _ratio(r.on_time),
+        "resolution": _ratio(r.resolution),
+        "satisfaction": r.satisfaction,
+        "confirmed": r.confirmed,
+        "send_back": _ratio(r.send_back),
+        "people_served": r.served,
+        "overdue": r.overdue,
+    }
+
+
+@router.get("/rates", response={200: AreaRatesOut, **ERRORS})
+def area_rates(
+    request: HttpRequest, start_date: datetime.date | None = None, end_date: datetime.date | None = None
+) -> dict[str, Any]:
+    """Rates of the needs posted in [start_date, end_date) in your area: in all, per street, per committee,
+    per member unit (definitions: docs/needs.md). Computed from what happened, never typed in."""
+    report = queries.area_rates(
+        acting_user=request.user, start=_day_start(start_date), end=_day_start(end_date)
+    )
+    return {
+        "total": _rates_out(report.total),
+        "by_street": [_rates_out(r) for r in report.by_street],
+        "by_committee": [_rates_out(r) for r in report.by_committee],
+        "by_unit": [_rates_out(r) for r in report.by_unit],
+    }
 
 
 @router.get("/committees", response={200: list[CommitteeOut], **ERRORS})
@@ -201,4 +249,20 @@ def confirm_need(request: HttpRequest, need_id: Id, payload: ConfirmIn) -> Need:
 def reopen_need(request: HttpRequest, need_id: Id, payload: ReasonIn) -> Need:
     need = access_need(request.user, need_id)
     actions.do_reopen_need(acting_user=request.user, need=need, reason=payload.reason)
+    return access_need(request.user, need_id)
+
+
+@router.post("/{int:need_id}/ask", response={200: NeedOut, **ERRORS})
+def ask_requester(request: HttpRequest, need_id: Id, payload: QuestionIn) -> Need:
+    """A unit on the need asks the requester; the deadline waits for the answer."""
+    need = access_need_for_partner(request.user, need_id)
+    actions.do_ask_requester(acting_user=request.user, need=need, question=payload.question)
+    return access_need_for_partner(request.user, need_id)
+
+
+@router.post("/{int:need_id}/answer", response={200: NeedOut, **ERRORS})
+def answer_unit(request: HttpRequest, need_id: Id, payload: AnswerIn) -> Need:
+    """The requester answers; the deadline moves on by the time waited."""
+    need = access_need(request.user, need_id)
+    actions.do_answer_unit(acting_user=request.user, need=need, answer=payload.answer)
     return access_need(request.user, need_id)

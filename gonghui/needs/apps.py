@@ -27,5 +27,10 @@ class NeedsConfig(AppConfig):
                 "need_closed": _("Need closed"),
                 "need_confirmed": _("Requester confirmed"),
                 "need_reopened": _("Requester reopened"),
+                "need_waiting_on_requester": _("Question to the requester"),
+                "need_requester_answered": _("Requester answered"),
+                "need_claims_returned": _("Returned to the board unscheduled"),
+                "need_served_check_in": _("Worker checked in at the service"),
+                "need_served_check_in_repeated": _("Worker checked in again at the service"),
             }
         )

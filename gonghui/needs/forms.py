@@ -40,6 +40,11 @@ class NeedForm(forms.Form):
     )
     # Ticked after the possible duplicates were shown: post anyway.
     confirm_duplicate = forms.BooleanField(label=_("Post it anyway"), required=False)
+    # Carried from the meeting page ("post as a need"): the need links back to what was heard there.
+    meeting = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    response = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    follow_up = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    meeting_choice = LabelField(required=False, max_length=100, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, acting_user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,3 +154,13 @@ class PartnerStaffForm(forms.Form):
         label=_("First password (changed at first sign-in)"), widget=forms.PasswordInput
     )
     is_unit_admin = forms.BooleanField(label=_("May add colleagues"), required=False)
+
+
+class QuestionForm(forms.Form):
+    question = LabelField(
+        label=_("Question to the requester (the deadline waits for the answer)"), max_length=300
+    )
+
+
+class AnswerForm(forms.Form):
+    answer = LabelField(label=_("Your answer"), max_length=300)

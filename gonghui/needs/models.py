@@ -63,6 +63,8 @@ class Committee(models.Model):
     name = models.CharField(_("name"), max_length=200)
     sector = models.CharField(_("sector"), max_length=20, choices=Sector.choices)
     founded_date = models.DateField(_("founded on"))
+    # A claim not turned into a service event within this many hours returns the need to the board.
+    schedule_within_hours = models.PositiveIntegerField(_("schedule within (hours)"), default=72)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -179,6 +181,8 @@ class Need(models.Model):
     follow_up = models.ForeignKey(
         "meetings.FollowUp", null=True, blank=True, on_delete=models.PROTECT, related_name="needs"
     )
+    # The questionnaire choice many workers ticked (免费理发等便民服务), when the need sums those answers up.
+    meeting_choice = models.CharField(max_length=100, blank=True)
     posted_at = models.DateTimeField()
     first_claimed_at = models.DateTimeField(null=True, blank=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
@@ -190,6 +194,11 @@ class Need(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     satisfaction = models.PositiveSmallIntegerField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
+    # The SLA clock stops while a unit waits on the requester (a question asked, not yet answered); on the
+    # answer the deadline moves on by the time waited (kept in paused_seconds).
+    waiting_since = models.DateTimeField(null=True, blank=True)
+    waiting_question = models.CharField(_("question to the requester"), max_length=300, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -219,6 +228,10 @@ class Need(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}（#{self.pk}）"
+
+    @property
+    def paused_hours(self) -> float:
+        return round(self.paused_seconds / 3600, 1)
 
     @property
     def place_name(self) -> str:

@@ -90,6 +90,9 @@ class NeedOut(Schema):
     confirmed_at: datetime.datetime | None
     satisfaction: int | None
     meeting_id: int | None
+    waiting_since: datetime.datetime | None
+    waiting_question: str
+    paused_seconds: int
 
 
 class NeedIn(Schema):
@@ -141,3 +144,38 @@ class CloseIn(Schema):
 
 class ConfirmIn(Schema):
     satisfaction: int = Field(..., ge=1, le=5)
+
+
+class RatioOut(Schema):
+    numerator: int
+    denominator: int
+    percent: float | None
+
+
+class RatesOut(Schema):
+    id: int | None
+    name: str
+    needs: int
+    response: RatioOut
+    on_time_delivery: RatioOut
+    resolution: RatioOut
+    satisfaction: float | None
+    confirmed: int
+    send_back: RatioOut
+    people_served: int
+    overdue: int
+
+
+class AreaRatesOut(Schema):
+    total: RatesOut
+    by_street: list[RatesOut]
+    by_committee: list[RatesOut]
+    by_unit: list[RatesOut]
+
+
+class QuestionIn(Schema):
+    question: LabelText = Field(..., min_length=1, max_length=300)
+
+
+class AnswerIn(Schema):
+    answer: LabelText = Field(..., min_length=1, max_length=300)

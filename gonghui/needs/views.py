@@ -3,20 +3,28 @@ closed), posting a need (possible duplicates shown first), a need's timeline wit
 reopen, committees and their member units. Member units, on a phone: "needs for us", and on a need:
 claim, send back, schedule, record people served, close."""
 
+import datetime
+from dataclasses import dataclass
 from typing import Any
 
+import segno
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from gonghui.core.access import parse_id
+from gonghui.core.access import get_in_scope, parse_id
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.event_labels import EVENT_LABELS
+from gonghui.core.text import TextKind, clean_text
+from gonghui.meetings.access import access_meeting
+from gonghui.meetings.models import FollowUp, Meeting, Response
 from gonghui.needs import actions, queries
 from gonghui.needs.access import (
     access_committee,
@@ -26,12 +34,14 @@ from gonghui.needs.access import (
     access_service_event,
 )
 from gonghui.needs.forms import (
+    AnswerForm,
     ClaimForm,
     CloseForm,
     ConfirmForm,
     NeedForm,
     PartnerStaffForm,
     PartnerUnitForm,
+    QuestionForm,
     ReasonForm,
     ScheduleForm,
     ServedForm,
@@ -40,6 +50,16 @@ from gonghui.needs.models import Claim, Need, PartnerUnit, WorkType
 from gonghui.orgs.scope import rank_at
 
 PAGE_SIZE = 50
+
+
+@dataclass
+class MeetingLinks:
+    meeting: Meeting | None = None
+    response: Response | None = None
+    follow_up: FollowUp | None = None
+    choice: str = ""
+
+
 TABS = [
     ("", gettext_lazy("Not closed")),
     ("OVERDUE", gettext_lazy("Overdue")),
@@ -102,12 +122,71 @@ def board(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _meeting_links(request: HttpRequest, params: Any) -> MeetingLinks:
+    """The meeting, answer, follow-up and choice a "post as a need" link carries, each checked: a
+    meeting outside the user's area, or an answer of another meeting, is not found."""
+    meeting_id = parse_id(params.get("meeting"))
+    if meeting_id is None:
+        return MeetingLinks()
+    meeting = access_meeting(request.user, meeting_id)
+    response_id = parse_id(params.get("response"))
+    follow_up_id = parse_id(params.get("follow_up"))
+    try:
+        choice = clean_text(str(params.get("meeting_choice", ""))[:100], TextKind.LABEL)
+    except DomainError:
+        choice = ""
+    return MeetingLinks(
+        meeting=meeting,
+        response=get_in_scope(Response.objects.filter(meeting=meeting), response_id) if response_id else None,
+        follow_up=get_in_scope(FollowUp.objects.filter(meeting=meeting), follow_up_id)
+        if follow_up_id
+        else None,
+        choice=choice,
+    )
+
+
+def _initial_from_meeting(links: MeetingLinks, people: Any) -> dict[str, Any]:
+    meeting = links.meeting
+    if meeting is None:
+        return {}
+    if links.follow_up is not None:
+        heard = links.follow_up.text
+    elif links.response is not None:
+        heard = " ".join(a.text for a in links.response.answers.exclude(text="").order_by("pk"))
+    else:
+        heard = links.choice
+    try:
+        count = max(1, min(int(people), 100_000))
+    except (TypeError, ValueError):
+        count = 1
+    work_type = queries.guess_work_type(heard)
+    return {
+        "meeting": meeting.pk,
+        "response": links.response.pk if links.response else None,
+        "follow_up": links.follow_up.pk if links.follow_up else None,
+        "meeting_choice": links.choice,
+        "title": heard[:100],
+        "description": gettext("Heard at %(meeting)s: %(text)s") % {"meeting": meeting.title, "text": heard},
+        "people_count": count,
+        "worksite": meeting.worksite_id,
+        "enterprise": meeting.enterprise_id,
+        "work_type": work_type.pk if work_type else None,
+    }
+
+
 @staff_required
 def need_create(request: HttpRequest) -> HttpResponse:
-    form = NeedForm(request.POST or None, acting_user=request.user)
+    links = _meeting_links(request, request.POST if request.method == "POST" else request.GET)
+    form = NeedForm(
+        request.POST or None,
+        acting_user=request.user,
+        initial=_initial_from_meeting(links, request.GET.get("people")),
+    )
     duplicates: list[Need] = []
     if request.method == "POST" and form.is_valid():
         data = form.to_data()
+        data.meeting, data.response, data.follow_up = links.meeting, links.response, links.follow_up
+        data.meeting_choice = links.choice
         duplicates = list(
             queries.possible_duplicates(
                 acting_user=request.user,
@@ -127,7 +206,36 @@ def need_create(request: HttpRequest) -> HttpResponse:
                     request, gettext("Posted to the committee's circle; its member units are told.")
                 )
                 return redirect("needs:detail", need_id=need.pk)
-    return render(request, "needs/need_form.html", {"form": form, "duplicates": duplicates})
+    return render(
+        request, "needs/need_form.html", {"form": form, "duplicates": duplicates, "meeting": links.meeting}
+    )
+
+
+@staff_required
+def meeting_list(request: HttpRequest) -> HttpResponse:
+    """Meetings of the area that heard something: the way from a meeting to the committee's circle."""
+    page = _page(request, queries.recent_meetings_with_sources(request.user))
+    return render(
+        request,
+        "needs/meeting_list.html",
+        {"page": page, "total": page.paginator.count, "query": _query_without_page(request)},
+    )
+
+
+@staff_required
+def from_meeting(request: HttpRequest, meeting_id: int) -> HttpResponse:
+    """What a meeting heard — follow-ups, the services workers ticked (with how many), written answers —
+    each one click from becoming a need that links back to it."""
+    meeting = access_meeting(request.user, meeting_id)
+    return render(
+        request,
+        "needs/from_meeting.html",
+        {
+            "meeting": meeting,
+            "sources": queries.meeting_sources(meeting),
+            "can_post": queries.committees_to_manage(request.user).exists(),
+        },
+    )
 
 
 def timeline_rows(detail: queries.NeedDetail) -> list[dict[str, Any]]:
@@ -174,10 +282,13 @@ def need_detail(request: HttpRequest, need_id: int) -> HttpResponse:
             "detail": detail,
             "need": need,
             "timeline": timeline_rows(detail),
+            "funnel": queries.served_funnel(need.events.all()),
             "now": timezone.now(),
             "can_close": rank_at(request.user, need.committee.union) >= actions.RANK_MANAGE_NEEDS
             and need.status != Need.Status.CLOSED,
             "can_answer": is_requester and need.status == Need.Status.CLOSED and need.confirmed_at is None,
+            "can_reply": is_requester and need.waiting_since is not None,
+            "answer_form": AnswerForm(),
             "close_form": CloseForm(),
             "confirm_form": ConfirmForm(),
             "reopen_form": ReasonForm(),
@@ -236,6 +347,25 @@ def need_confirm(request: HttpRequest, need_id: int) -> HttpResponse:
             acting_user=request.user, need=need, satisfaction=form.cleaned_data["satisfaction"]
         ),
         gettext("Thank you: the closure is confirmed."),
+        "needs:detail",
+        need_id=need.pk,
+    )
+
+
+@staff_required
+@require_POST
+def need_answer(request: HttpRequest, need_id: int) -> HttpResponse:
+    need = access_need(request.user, need_id)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Write the answer."))
+        return redirect("needs:detail", need_id=need.pk)
+    return _after(
+        request,
+        lambda: actions.do_answer_unit(
+            acting_user=request.user, need=need, answer=form.cleaned_data["answer"]
+        ),
+        gettext("Answered: the deadline runs again."),
         "needs:detail",
         need_id=need.pk,
     )
@@ -376,7 +506,28 @@ def unit_need(request: HttpRequest, need_id: int) -> HttpResponse:
             "schedule_form": ScheduleForm(initial={"place": need.place_name}),
             "served_form": ServedForm(),
             "close_form": CloseForm(),
+            "question_form": QuestionForm(),
         },
+    )
+
+
+@staff_required
+@require_POST
+def unit_ask(request: HttpRequest, need_id: int) -> HttpResponse:
+    _my_unit(request)
+    need = access_need_for_partner(request.user, need_id)
+    form = QuestionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, gettext("Write the question."))
+        return redirect("needs:unit_need", need_id=need.pk)
+    return _after(
+        request,
+        lambda: actions.do_ask_requester(
+            acting_user=request.user, need=need, question=form.cleaned_data["question"]
+        ),
+        gettext("Asked: the deadline waits for the answer."),
+        "needs:unit_need",
+        need_id=need.pk,
     )
 
 
@@ -486,4 +637,73 @@ def unit_close(request: HttpRequest, need_id: int) -> HttpResponse:
         gettext("Closed: the requester is asked to confirm."),
         "needs:unit_need",
         need_id=need.pk,
+    )
+
+
+# ---- rates -------------------------------------------------------------------------------------------
+
+
+def _day(value: str | None) -> datetime.datetime | None:
+    try:
+        day = datetime.date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+    if day is None or not 2000 <= day.year <= 2100:
+        return None
+    return datetime.datetime.combine(day, datetime.time(), tzinfo=timezone.get_current_timezone())
+
+
+OVERDUE_ROWS = 20
+
+
+@staff_required
+def rates_page(request: HttpRequest) -> HttpResponse:
+    """Overdue needs first, then the rates per street, per committee and per member unit of the area."""
+    start, end = _day(request.GET.get("start")), _day(request.GET.get("end"))
+    now = timezone.now()
+    report = queries.area_rates(acting_user=request.user, start=start, end=end, now=now)
+    overdue = queries.list_board(acting_user=request.user, tab="OVERDUE", now=now)
+    tables = [
+        (gettext("In all"), [report.total], gettext("Area")),
+        (gettext("By street"), report.by_street, gettext("Street")),
+        (gettext("By committee"), report.by_committee, gettext("Committee")),
+        (gettext("By member unit"), report.by_unit, gettext("Member unit")),
+    ]
+    return render(
+        request,
+        "needs/rates.html",
+        {
+            "start": start,
+            "end": end,
+            "overdue": list(overdue[:OVERDUE_ROWS]),
+            "overdue_total": report.total.overdue,
+            "tables": tables,
+            "funnel": queries.served_funnel(queries.service_events_in_scope(request.user)),
+            "can_post": queries.committees_to_manage(request.user).exists(),
+        },
+    )
+
+
+def _public_url(request: HttpRequest, path: str) -> str:
+    """As printed in a QR code: GONGHUI_PUBLIC_BASE_URL pins the host, as for meeting posters."""
+    base = getattr(settings, "GONGHUI_PUBLIC_BASE_URL", "").rstrip("/")
+    return f"{base}{path}" if base else request.build_absolute_uri(path)
+
+
+@staff_required
+def unit_event_qr(request: HttpRequest, event_id: int) -> HttpResponse:
+    """The event's check-in QR code on the unit's phone: workers scan it (the meeting check-in flow)."""
+    unit = _my_unit(request)
+    event = access_service_event(request.user, event_id)
+    url = _public_url(request, reverse("needs:served_check_in", args=[event.public_token]))
+    return render(
+        request,
+        "needs/event_qr.html",
+        {
+            "unit": unit,
+            "event": event,
+            "url": url,
+            "qr": segno.make(url, error="m").svg_inline(scale=6, border=2, omitsize=True),
+            "checked_in": event.served.filter(source="SELF").count(),
+        },
     )

@@ -20,7 +20,9 @@ def test_the_demo_circle_tells_the_story_and_loads_twice_without_duplicates(db):
     assert committee.founded_date.isoformat() == "2026-06-05" and committee.union.name == "潞源街道总工会"
     kinds = list(committee.members.values_list("kind", flat=True))
     assert kinds.count("PARTY_BRANCH") == 16 and "GOVERNMENT" in kinds
-    assert {"通州区帮扶志愿服务队", "北京银行潞城支行"} <= set(committee.members.values_list("name", flat=True))
+    assert {"通州区帮扶志愿服务队", "北京银行潞城支行"} <= set(
+        committee.members.values_list("name", flat=True)
+    )
 
     haircut = Need.objects.get(title=HAIRCUT_TITLE)
     assert haircut.raised_by is not None and haircut.raised_by.display_name == "张国宽"

@@ -17,6 +17,7 @@ from gonghui.accounts.models import User
 from gonghui.core.pii import blind_index
 from gonghui.demo.benefits import load_benefits_demo
 from gonghui.demo.cards import load_card_branches, load_card_story
+from gonghui.demo.establishment import load_establishment_demo
 from gonghui.demo.homes import load_homes_demo
 from gonghui.demo.meetings import load_meetings_demo
 from gonghui.demo.needs import load_needs_demo
@@ -138,6 +139,7 @@ def load_demo_story(*, with_members: bool = True) -> DemoStory:
         _load_members(story, worksite)
         load_meetings_demo(story)
         load_card_story(story)
+        load_establishment_demo(story)
         load_homes_demo(story)
         load_needs_demo(story, demo_password=DEMO_PASSWORD)
         load_benefits_demo(story)

@@ -549,13 +549,13 @@ def do_form_preparatory_group(
         membership = Membership.objects.filter(
             person__resident_id_index=index, status=Membership.Status.ACTIVE
         ).first()
-        applicant = None
-        if membership is None:
-            if not member.applies_to_join:
-                raise PreparatoryMemberNotMember(field="members", name=name)
-            applicant = _add_applicant(
-                case, name, checked.number, member.phone, PipelineApplicant.Source.PREPARATORY, now
-            )
+        if membership is None and not member.applies_to_join:
+            raise PreparatoryMemberNotMember(field="members", name=name)
+        # Every group member joins the new union when it is established: one who applies becomes a
+        # member, one who is a member elsewhere (at the former group's union) is offered a transfer.
+        applicant = _add_applicant(
+            case, name, checked.number, member.phone, PipelineApplicant.Source.PREPARATORY, now
+        )
         rows.append(
             PreparatoryMember(
                 case=case,

@@ -28,14 +28,16 @@ def test_it_loads_the_story_twice_without_duplicates(db, capsys):
     call_command("demo")
     assert counts() == first
     assert {k: v for k, v in first.items() if k != "audit events"} == {
-        "units": 9,
-        "users": 11,  # with luchengbank, 潞城支行's operator (gonghui/demo/cards.py)
-        "roles": 11,
-        "enterprises": 2,
+        # establishment (gonghui/demo/establishment.py): 新意's union and its former group's, 申健's login and
+        # role, four 100+ enterprises at earlier stages, six people and their memberships, four transfers
+        "units": 11,
+        "users": 12,  # with luchengbank, 潞城支行's operator (gonghui/demo/cards.py)
+        "roles": 12,
+        "enterprises": 6,
         "worksites": 1,
-        "people": 8,
-        "memberships": 9,
-        "transfers": 1,
+        "people": 14,
+        "memberships": 19,
+        "transfers": 5,
         "join links": 4,
     }
     out = capsys.readouterr().out
@@ -47,14 +49,14 @@ def test_it_tells_the_story_of_the_report(db):
     yunrui = Enterprise.objects.get(name="北京云锐国际文化传媒有限公司")
     assert yunrui.union is not None and str(yunrui.union.parent) == "永顺镇总工会（BJ-TZ-YS）"
     xinyi = Enterprise.objects.get(name="北京新意互动广告有限公司")
-    assert (
-        xinyi.union is None and xinyi.employee_count >= 100 and str(xinyi.street) == "甘家口街道（110108004）"
-    )
+    # 新意 set up its union with the street's help (gonghui/demo/establishment.py).
+    assert xinyi.union is not None and xinyi.union.code == "BJ-HD-GJK-XY"
+    assert xinyi.employee_count >= 100 and str(xinyi.street) == "甘家口街道（110108004）"
     assert Worksite.objects.get().street.name == "潞源街道"
     assert User.objects.get(username="luyuan").display_name == "张国宽"
-    assert AuditEvent.objects.filter(event_type="org_unit_created").count() == 9
+    assert AuditEvent.objects.filter(event_type="org_unit_created").count() == 11
     li = Membership.objects.get(person__name="李春贵")
     assert li.status == "ACTIVE" and li.worksite is not None and li.person.is_migrant_worker
     assert Membership.objects.get(person__name="郑洁").status == "PENDING"
-    transfer = Transfer.objects.get()
+    transfer = Transfer.objects.get(person__name="孙浩")
     assert transfer.from_membership.union.code == "BJ-TZ-YS-YR" and transfer.status == "PROPOSED"

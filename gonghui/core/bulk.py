@@ -67,10 +67,14 @@ def bulk_insert(model: Any, columns: dict[str, Any], count: int, *, ids: bool) -
         if isinstance(values[column], Same):
             values[column] = Same(json.dumps(values[column].value))
         else:
-            # Rows repeat a few warning lists ([] above all): each distinct one is written once.
+            # Rows repeat a few warning lists ([] above all): each distinct one is written once. Other
+            # values (an audit event's details) are written as they are.
             texts: dict[tuple[Any, ...], str] = {}
             values[column] = [
-                texts.get(key := tuple(v)) or texts.setdefault(key, json.dumps(v)) for v in values[column]
+                (texts.get(key := tuple(v)) or texts.setdefault(key, json.dumps(v)))
+                if isinstance(v, list)
+                else json.dumps(v)
+                for v in values[column]
             ]
     pks: list[int] = []
     with connection.cursor() as cursor:

@@ -1,8 +1,19 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.fields import BlindIndexField, EncryptedTextField
+
+
+def person_label(name: str, pk: Any) -> str:
+    """A person as logs and audit rows name them; a function so a bulk write can label rows it never loads."""
+    return f"{name}（#{pk}）"
+
+
+def membership_label(person: str, union_code: str, status: str) -> str:
+    return f"{person} @ {union_code} {status}"
 
 
 class Gender(models.TextChoices):
@@ -85,7 +96,7 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         # Never the ID or phone: __str__ reaches logs and the audit table.
-        return f"{self.name}（#{self.pk}）"
+        return person_label(self.name, self.pk)
 
 
 class Membership(models.Model):
@@ -199,7 +210,7 @@ class Membership(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} @ {self.union.code} {self.status}"
+        return membership_label(str(self.person), self.union.code, self.status)
 
 
 class EnrolmentReceipt(models.Model):

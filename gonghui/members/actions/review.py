@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.audit import record_event
+from gonghui.core.audit import build_event, record_event, record_events
 from gonghui.core.errors import Conflict, DomainError, Forbidden, InvalidInput
 from gonghui.members.actions.enrolment import RANK_REVIEW
 from gonghui.members.models import Membership
@@ -111,7 +111,8 @@ class BulkApproval:
 def do_bulk_approve_memberships(
     *, acting_user: Any, memberships: list[Membership], unit: OrgUnit, now: datetime.datetime | None = None
 ) -> BulkApproval:
-    """Approve many applications at once; ones that cannot be approved are listed with the reason."""
+    """Approve many applications at once; ones that cannot be approved are listed with the reason. One
+    audit event per approved application."""
     now = now or timezone.now()
     _require_reviewer(acting_user, unit)
     result = BulkApproval(approved=[], skipped={})
@@ -131,12 +132,20 @@ def do_bulk_approve_memberships(
             result.skipped[membership.pk] = error.code
         else:
             result.approved.append(membership)
-    record_event(
-        acting_user=acting_user,
-        event_type="memberships_bulk_approved",
-        unit=unit,
-        changed_fields=["status", "joined_date"],
-        details={"approved": [m.pk for m in result.approved], "skipped": result.skipped},
-        now=now,
+    # One event per approved membership, as do_approve_membership writes: each member's history shows its
+    # approval. Skipped applications are unchanged, so they have no event.
+    record_events(
+        [
+            build_event(
+                acting_user=acting_user,
+                event_type="membership_approved",
+                obj=membership,
+                unit=membership.union,
+                changed_fields=["status", "joined_date"],
+                details={"bulk": True},
+                now=now,
+            )
+            for membership in result.approved
+        ]
     )
     return result

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from dataclasses import fields
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -9,11 +10,20 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gonghui.core.audit import record_event
+from gonghui.core.audit import record_event, record_events_as_columns
 from gonghui.core.bulk import Same, bulk_insert
 from gonghui.core.errors import Conflict, Forbidden
-from gonghui.members.actions.enrolment import RANK_ENROL, NotAMemberUnion
-from gonghui.members.models import Channel, Consent, EmploymentStatus, Membership, Person, Transfer
+from gonghui.members.actions.enrolment import RANK_ENROL, EnrolmentData, NotAMemberUnion
+from gonghui.members.models import (
+    Channel,
+    Consent,
+    EmploymentStatus,
+    Membership,
+    Person,
+    Transfer,
+    membership_label,
+    person_label,
+)
 from gonghui.orgs.models import OrgUnit
 from gonghui.orgs.scope import rank_at
 
@@ -113,7 +123,8 @@ def do_import_roster_rows(
     """Write one chunk of a roster import, as planned by members.roster_rows.plan_chunk (the enrolment
     rules, set-based): new people, completed people, new memberships (ACTIVE for a reviewer, else
     PENDING), merges into waiting applications, transfer proposals, consents, the chunk's problems and
-    the job's counters — one transaction and one audit event per chunk.
+    the job's counters — one transaction; one audit event per membership created or merged into (so a
+    member's history shows the import that made it) and one per chunk on the job.
 
     Per chunk rather than per file: a million-row file must not hold one transaction open for a
     minute (locks, WAL, the progress bar needs committed counters), and the plan is idempotent, so a
@@ -238,6 +249,7 @@ def do_import_roster_rows(
         ],
         batch_size=5000,
     )
+    _record_membership_events(actor, job, plan, targets, membership_ids, now)
     counts = plan.counts()
     ImportJob.objects.filter(pk=job.pk).update(
         rows_done=F("rows_done") + counts["rows_read"], **{k: F(k) + v for k, v in counts.items()}
@@ -249,5 +261,68 @@ def do_import_roster_rows(
         unit=union,
         changed_fields=["members"],
         details={"rows": [plan.first_row, plan.last_row], **counts},
+        now=now,
+    )
+
+
+# The fields a roster row gives, as the console's enrolment event names them.
+_ENROLMENT_FIELDS = [f.name for f in fields(EnrolmentData)]
+
+
+def _record_membership_events(
+    actor: Any, job: "ImportJob", plan: Any, targets: list[Any], membership_ids: list[int], now: Any
+) -> None:
+    """The events do_enrol_member writes for the same outcomes (member_enrolled, transfer_proposed,
+    enrolment_merged), one per membership, with the import job and row they came from."""
+    union = job.union
+    source = {"channel": Channel.IMPORT, "import_job": job.pk}
+    record_events_as_columns(
+        acting_user=actor,
+        unit=union,
+        object_type=Membership._meta.label_lower,
+        event_types=[
+            "transfer_proposed" if from_pk else "member_enrolled" for _r, _p, _s, from_pk in targets
+        ],
+        object_ids=membership_ids,
+        labels=[
+            membership_label(person_label(row.data.name, person_pk), union.code, status)
+            for row, person_pk, status, _from in targets
+        ],
+        unit_ids=[union.pk] * len(targets),
+        details=[
+            {**source, "row": row.row, "status": status, "warnings": sorted(set(row.warnings))}
+            for row, _pk, status, _from in targets
+        ],
+        changed_fields=_ENROLMENT_FIELDS,
+        now=now,
+    )
+    if not plan.merges:
+        return
+    # A merge may be into an application to another union of the officer's area: its event lies there.
+    merged = {
+        m["pk"]: m
+        for m in Membership.objects.filter(pk__in=[pk for _row, pk, _w in plan.merges]).values(
+            "pk", "union_id", "union__code", "person_id", "status"
+        )
+    }
+    record_events_as_columns(
+        acting_user=actor,
+        unit=union,
+        object_type=Membership._meta.label_lower,
+        event_types=["enrolment_merged"] * len(plan.merges),
+        object_ids=[pk for _row, pk, _w in plan.merges],
+        labels=[
+            membership_label(
+                person_label(row.data.name, merged[pk]["person_id"]),
+                merged[pk]["union__code"],
+                merged[pk]["status"],
+            )
+            for row, pk, _w in plan.merges
+        ],
+        unit_ids=[merged[pk]["union_id"] for _row, pk, _w in plan.merges],
+        details=[
+            {**source, "row": row.row, "into_union_id": merged[pk]["union_id"]} for row, pk, _w in plan.merges
+        ],
+        changed_fields=["warnings", "consents"],
         now=now,
     )

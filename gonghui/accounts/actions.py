@@ -463,6 +463,12 @@ class RevealNotAllowed(Forbidden):
     default_message = _("Your role may only see this value masked.")
 
 
+def do_stamp_token_used(*, token: ApiToken, now: datetime.datetime | None = None) -> None:
+    """When the token last authenticated a request. Bookkeeping, not a domain change: a plain UPDATE and
+    no audit event (one per request would drown the log)."""
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=now or timezone.now())
+
+
 @transaction.atomic(durable=True)
 def do_reveal_pii(*, acting_user: Any, obj: models.Model, field_name: str, unit: Any) -> str:
     """Return the full value of an encrypted field and log that this user saw it."""

@@ -2,8 +2,8 @@ import hmac
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
-from django.utils import timezone
 
+from gonghui.accounts.actions import do_stamp_token_used
 from gonghui.accounts.models import ApiToken, User
 from gonghui.core.models import AuditEvent
 from gonghui.core.pii import secret_digest
@@ -62,8 +62,7 @@ def find_user_by_token(raw: str) -> User | None:
     expected = secret_digest(parts[2])
     if not hmac.compare_digest(expected, token.secret_hash):
         return None
-    # last_used_at is bookkeeping, not a domain change: a plain UPDATE, no audit row per request.
-    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    do_stamp_token_used(token=token)
     return token.user
 
 

@@ -10,7 +10,6 @@ import datetime
 import hmac
 from typing import Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.http import HttpRequest
 from django.utils import timezone
@@ -18,9 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from ninja.security.base import AuthBase
 
 from gonghui.cards import signing
-from gonghui.cards.actions import do_record_partner_refusal
-from gonghui.cards.models import PartnerKey, PartnerNonce
-from gonghui.core.errors import DomainError, Forbidden
+from gonghui.cards.actions import (
+    do_record_partner_refusal,
+    do_remember_partner_nonce,
+    do_stamp_partner_key_used,
+)
+from gonghui.cards.models import PartnerKey
+from gonghui.core.errors import DomainError
 
 NONCE_TTL = datetime.timedelta(seconds=2 * signing.MAX_AGE_SECONDS)
 
@@ -43,11 +46,6 @@ class PartnerRequestExpired(DomainError):
     status = 401
 
 
-class PartnerNonceReused(Forbidden):
-    code = "partner_nonce_reused"
-    default_message = _("This request was already received (its nonce was used); sign a new one to retry.")
-
-
 def _live_key(key_id: str, now: datetime.datetime) -> PartnerKey:
     if not key_id or len(key_id) > 40:
         raise PartnerKeyUnknown()
@@ -60,17 +58,6 @@ def _live_key(key_id: str, now: datetime.datetime) -> PartnerKey:
     if key is None:
         raise PartnerKeyUnknown()
     return key
-
-
-def _remember_nonce(key: PartnerKey, nonce: str, now: datetime.datetime) -> None:
-    # Nonces past their window are useless (a replay that old fails on its timestamp): dropping this
-    # key's on each request keeps the table at about five minutes of one bank's traffic.
-    PartnerNonce.objects.filter(key=key, expires_at__lt=now).delete()
-    try:
-        with transaction.atomic():
-            PartnerNonce.objects.create(key=key, nonce=nonce, expires_at=now + NONCE_TTL)
-    except IntegrityError:
-        raise PartnerNonceReused() from None
 
 
 def verify_partner_request(request: HttpRequest, *, now: datetime.datetime) -> PartnerKey:
@@ -92,7 +79,7 @@ def verify_partner_request(request: HttpRequest, *, now: datetime.datetime) -> P
         raise PartnerSignatureInvalid()
     if abs(now.timestamp() - int(timestamp)) > signing.MAX_AGE_SECONDS:
         raise PartnerRequestExpired()
-    _remember_nonce(key, nonce, now)
+    do_remember_partner_nonce(key=key, nonce=nonce, expires_at=now + NONCE_TTL, now=now)
     return key
 
 
@@ -121,5 +108,5 @@ class PartnerSignature(AuthBase):
                 now=now,
             )
             raise
-        PartnerKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        do_stamp_partner_key_used(key=key, now=now)
         return key

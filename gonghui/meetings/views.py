@@ -34,7 +34,7 @@ from gonghui.meetings.forms import (
 )
 from gonghui.meetings.models import CheckIn, Meeting, MeetingKind, Response, ResponseChannel
 from gonghui.meetings.public_views import posted_answers, survey_rows
-from gonghui.members.join import do_create_join_link
+from gonghui.members.actions import do_create_join_link
 from gonghui.orgs.access import access_org_unit
 from gonghui.orgs.queries import units_in_scope
 from gonghui.orgs.scope import rank_at

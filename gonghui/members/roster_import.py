@@ -10,14 +10,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gonghui.core.db import commit_without_waiting_for_disk
 from gonghui.core.errors import DomainError
 from gonghui.core.forked import can_fork, iterate_in_child
-from gonghui.members.actions import do_import_roster_rows
+from gonghui.members.actions import (
+    do_finish_roster_run,
+    do_import_roster_rows,
+    do_note_roster_file,
+    do_record_checked_rows,
+    do_start_roster_run,
+)
 from gonghui.members.models import ImportJob, ImportProblem
 from gonghui.members.roster import RosterEmpty, RosterFile, column_letters, open_roster
 from gonghui.members.roster_rows import (
@@ -44,28 +49,11 @@ def run_roster_import(job: ImportJob, *, commit: bool, today: datetime.date | No
     REFUSED with the reason and nothing written; row problems become ImportProblem rows."""
     now = timezone.now()
     today = today or timezone.localdate(now)
-    ImportJob.objects.filter(pk=job.pk).update(
-        status=ImportJob.Status.IMPORTING if commit else ImportJob.Status.CHECKING,
-        started_at=now,
-        rows_done=0,
-        rows_read=0,
-        accepted=0,
-        updated=0,
-        duplicates=0,
-        transfers=0,
-        rejected=0,
-        warnings=0,
-    )
-    ImportProblem.objects.filter(job=job).delete()
+    do_start_roster_run(job=job, commit=commit, now=now)
     try:
         roster = _open(job)
     except DomainError as error:
-        return _finish(job, ImportJob.Status.REFUSED, error=error)
-    job.file_kind = roster.kind
-    job.unknown_columns = [roster.header.labels.get(i, t) for i, t in roster.header.unknown]
-    ImportJob.objects.filter(pk=job.pk).update(
-        file_kind=job.file_kind, unknown_columns=job.unknown_columns, rows_total=roster.rows_estimate
-    )
+        return do_finish_roster_run(job=job, status=ImportJob.Status.REFUSED, error=error)
     header_problems = [
         Problem(
             roster.header.header_rows,
@@ -76,7 +64,13 @@ def run_roster_import(job: ImportJob, *, commit: bool, today: datetime.date | No
         )
         for i, text in roster.header.unknown
     ]
-    ImportProblem.objects.bulk_create([_problem(job, p) for p in header_problems])
+    do_note_roster_file(
+        job=job,
+        file_kind=roster.kind,
+        unknown_columns=[roster.header.labels.get(i, t) for i, t in roster.header.unknown],
+        rows_total=roster.rows_estimate,
+        problems=header_problems,
+    )
     parser = RowParser(roster.header, confirm_area_warnings=job.confirm_area_warnings, today=today)
     seen: set[int] = set()
     any_rows = False
@@ -86,10 +80,11 @@ def run_roster_import(job: ImportJob, *, commit: bool, today: datetime.date | No
             any_rows = True
     except DomainError as error:
         # Only reading errors reach here mid-file; rows already written stay (re-import is idempotent).
-        return _finish(job, ImportJob.Status.FAILED, error=error)
+        return do_finish_roster_run(job=job, status=ImportJob.Status.FAILED, error=error)
     if not any_rows:
-        return _finish(job, ImportJob.Status.REFUSED, error=RosterEmpty())
-    return _finish(job, ImportJob.Status.DONE if commit else ImportJob.Status.CHECKED, committed=commit)
+        return do_finish_roster_run(job=job, status=ImportJob.Status.REFUSED, error=RosterEmpty())
+    status = ImportJob.Status.DONE if commit else ImportJob.Status.CHECKED
+    return do_finish_roster_run(job=job, status=status, committed=commit)
 
 
 def _chunks(roster: RosterFile, parser: RowParser) -> Iterator[list[ParsedItem]]:
@@ -117,10 +112,7 @@ def _apply(job: ImportJob, batch: list[Any], seen: set[int], commit: bool) -> Ch
     owner = job.owner
     if not commit:
         plan = plan_chunk(acting_user=owner, union=job.union, rows=batch, seen=seen)
-        with transaction.atomic():
-            commit_without_waiting_for_disk()  # the job's last commit (_finish) flushes these
-            ImportProblem.objects.bulk_create([_problem(job, p) for p in plan.problems], batch_size=5000)
-            _add_counts(job, plan.counts())
+        do_record_checked_rows(job=job, plan=plan)
         return plan
     for attempt in range(3):
         plan = plan_chunk(acting_user=owner, union=job.union, rows=batch, seen=seen)
@@ -135,32 +127,3 @@ def _apply(job: ImportJob, batch: list[Any], seen: set[int], commit: bool) -> Ch
             continue
         return plan
     raise AssertionError("unreachable")
-
-
-def _add_counts(job: ImportJob, counts: dict[str, int]) -> None:
-    from django.db.models import F
-
-    ImportJob.objects.filter(pk=job.pk).update(
-        rows_done=F("rows_done") + counts["rows_read"], **{k: F(k) + v for k, v in counts.items()}
-    )
-
-
-def _problem(job: ImportJob, p: Problem) -> ImportProblem:
-    return ImportProblem(
-        job=job, row=p.row, column=p.column, code=p.code, message=p.message[:300], severity=p.severity
-    )
-
-
-def _finish(
-    job: ImportJob, status: str, *, error: DomainError | None = None, committed: bool = False
-) -> ImportJob:
-    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now()}
-    if error is not None:
-        fields |= {"error_code": error.code, "error_message": error.message[:300]}
-    else:
-        fields |= {"error_code": "", "error_message": ""}
-    if committed:
-        fields["committed"] = True
-    ImportJob.objects.filter(pk=job.pk).update(**fields)
-    job.refresh_from_db()
-    return job

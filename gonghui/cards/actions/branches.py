@@ -16,6 +16,7 @@ from gonghui.cards.actions.errors import (
     BlankNotFree,
     CardNumberInvalid,
     CardNumberTaken,
+    PartnerNonceReused,
 )
 from gonghui.cards.actions.rules import (
     KEY_OVERLAP,
@@ -24,7 +25,7 @@ from gonghui.cards.actions.rules import (
     _require_officer,
     operator_branch,
 )
-from gonghui.cards.models import BankBranch, BranchOperator, CardBlank, CardStock, PartnerKey
+from gonghui.cards.models import BankBranch, BranchOperator, CardBlank, CardStock, PartnerKey, PartnerNonce
 from gonghui.cards.numbers import card_number_problem, clean_card_number
 from gonghui.core.audit import record_event
 from gonghui.core.errors import Conflict, InvalidInput, NotFound
@@ -240,3 +241,27 @@ def do_revoke_partner_key(
 def simulator_enabled() -> bool:
     """The simulated ID reader and fingerprint device exist in development, the demo and the tests only."""
     return bool(settings.GONGHUI_CARD_DEVICE_SIMULATOR)
+
+
+# Bookkeeping of the partner API's requests: no audit event (one per request would drown the log); a
+# refused request has its own, do_record_partner_refusal.
+
+
+def do_remember_partner_nonce(
+    *, key: PartnerKey, nonce: str, expires_at: datetime.datetime, now: datetime.datetime
+) -> None:
+    """Remember a signed request's nonce until it could no longer pass its timestamp check; the same
+    nonce again raises PartnerNonceReused."""
+    # Nonces past their window are useless (a replay that old fails on its timestamp): dropping this
+    # key's on each request keeps the table at about five minutes of one bank's traffic.
+    PartnerNonce.objects.filter(key=key, expires_at__lt=now).delete()
+    try:
+        with transaction.atomic():
+            PartnerNonce.objects.create(key=key, nonce=nonce, expires_at=expires_at)
+    except IntegrityError:
+        raise PartnerNonceReused() from None
+
+
+def do_stamp_partner_key_used(*, key: PartnerKey, now: datetime.datetime) -> None:
+    """When the key last signed a request that passed."""
+    PartnerKey.objects.filter(pk=key.pk).update(last_used_at=now)

@@ -167,3 +167,8 @@ class CalledElsewhere(Conflict):
 class StatusUpdateConflict(Conflict):
     code = "status_conflict"
     default_message = _("The application already has a different outcome: %(detail)s.")
+
+
+class PartnerNonceReused(Forbidden):
+    code = "partner_nonce_reused"
+    default_message = _("This request was already received (its nonce was used); sign a new one to retry.")

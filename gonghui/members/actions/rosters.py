@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.audit import record_event, record_events_as_columns
 from gonghui.core.bulk import Same, bulk_insert
-from gonghui.core.errors import Conflict, Forbidden
+from gonghui.core.errors import Conflict, DomainError, Forbidden
 from gonghui.members.actions.enrolment import RANK_ENROL, EnrolmentData, NotAMemberUnion
 from gonghui.members.models import (
     Channel,
@@ -130,10 +130,8 @@ def do_import_roster_rows(
     minute (locks, WAL, the progress bar needs committed counters), and the plan is idempotent, so a
     file stopped half-way is simply imported again. File-level refusals all happen before chunk one.
     """
-    from django.db.models import F
 
     from gonghui.core.db import commit_without_waiting_for_disk
-    from gonghui.members.models import ImportJob, ImportProblem
 
     commit_without_waiting_for_disk()
     now = now or timezone.now()
@@ -240,20 +238,10 @@ def do_import_roster_rows(
             if from_pk is not None
         ]
     )
-    ImportProblem.objects.bulk_create(
-        [
-            ImportProblem(
-                job=job, row=p.row, column=p.column, code=p.code, message=p.message[:300], severity=p.severity
-            )
-            for p in plan.problems
-        ],
-        batch_size=5000,
-    )
+    _add_problems(job, plan.problems)
     _record_membership_events(actor, job, plan, targets, membership_ids, now)
     counts = plan.counts()
-    ImportJob.objects.filter(pk=job.pk).update(
-        rows_done=F("rows_done") + counts["rows_read"], **{k: F(k) + v for k, v in counts.items()}
-    )
+    _add_counts(job, counts)
     record_event(
         acting_user=actor,
         event_type="roster_rows_imported",
@@ -325,4 +313,95 @@ def _record_membership_events(
         ],
         changed_fields=["warnings", "consents"],
         now=now,
+    )
+
+
+# --- the job's own bookkeeping ---------------------------------------------------------------------
+# Progress, counters and problem rows of the import job itself, written as the job runs: no audit event
+# (the job's owner started it, and the events are do_request_roster_commit's and do_import_roster_rows').
+
+
+def do_start_roster_run(*, job: "ImportJob", commit: bool, now: datetime.datetime) -> None:
+    """A check (commit=False) or commit starts: counters zeroed, an earlier run's problems dropped."""
+    from gonghui.members.models import ImportJob, ImportProblem
+
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.IMPORTING if commit else ImportJob.Status.CHECKING,
+            started_at=now,
+            rows_done=0,
+            rows_read=0,
+            accepted=0,
+            updated=0,
+            duplicates=0,
+            transfers=0,
+            rejected=0,
+            warnings=0,
+        )
+        ImportProblem.objects.filter(job=job).delete()
+
+
+def do_note_roster_file(
+    *, job: "ImportJob", file_kind: str, unknown_columns: list[str], rows_total: int, problems: list[Any]
+) -> None:
+    """What opening the file found: its kind, the columns not in the template (and their problems), the
+    estimated row count for the progress bar."""
+    from gonghui.members.models import ImportJob
+
+    job.file_kind, job.unknown_columns = file_kind, unknown_columns
+    with transaction.atomic():
+        ImportJob.objects.filter(pk=job.pk).update(
+            file_kind=file_kind, unknown_columns=unknown_columns, rows_total=rows_total
+        )
+        _add_problems(job, problems)
+
+
+def do_record_checked_rows(*, job: "ImportJob", plan: Any) -> None:
+    """A dry run's chunk: its problems and counts, nothing else."""
+    from gonghui.core.db import commit_without_waiting_for_disk
+
+    with transaction.atomic():
+        commit_without_waiting_for_disk()  # the job's last commit (do_finish_roster_run) flushes these
+        _add_problems(job, plan.problems)
+        _add_counts(job, plan.counts())
+
+
+def do_finish_roster_run(
+    *, job: "ImportJob", status: str, error: DomainError | None = None, committed: bool = False
+) -> "ImportJob":
+    from gonghui.members.models import ImportJob
+
+    fields: dict[str, Any] = {"status": status, "finished_at": timezone.now()}
+    if error is not None:
+        fields |= {"error_code": error.code, "error_message": error.message[:300]}
+    else:
+        fields |= {"error_code": "", "error_message": ""}
+    if committed:
+        fields["committed"] = True
+    ImportJob.objects.filter(pk=job.pk).update(**fields)
+    job.refresh_from_db()
+    return job
+
+
+def _add_problems(job: "ImportJob", problems: list[Any]) -> None:
+    from gonghui.members.models import ImportProblem
+
+    ImportProblem.objects.bulk_create(
+        [
+            ImportProblem(
+                job=job, row=p.row, column=p.column, code=p.code, message=p.message[:300], severity=p.severity
+            )
+            for p in problems
+        ],
+        batch_size=5000,
+    )
+
+
+def _add_counts(job: "ImportJob", counts: dict[str, int]) -> None:
+    from django.db.models import F
+
+    from gonghui.members.models import ImportJob
+
+    ImportJob.objects.filter(pk=job.pk).update(
+        rows_done=F("rows_done") + counts["rows_read"], **{k: F(k) + v for k, v in counts.items()}
     )

@@ -392,7 +392,7 @@ def application_list(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 @require_POST
-def bulk_create(request: HttpRequest) -> HttpResponse:
+def apply_for_union_members(request: HttpRequest) -> HttpResponse:
     form = BulkForm(request.POST, units=_member_unions(request))
     if not form.is_valid():
         raise InvalidInput(field="union")

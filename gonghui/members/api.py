@@ -161,7 +161,7 @@ def upload_roster(
     request: HttpRequest,
     file: UploadedFile = File(...),  # noqa: B008 - ninja's way of declaring a file part
     union_id: int = Form(...),
-    accept_area_warnings: bool = Form(False),
+    confirm_area_warnings: bool = Form(False),
 ) -> tuple[int, ImportJob]:
     """Upload a roster (.xlsx, .xls, .ods, .csv or Unicode text, multipart). It is checked at once as a
     dry run (a job); poll GET /imports/{id} until status is CHECKED, read /problems, then POST /commit."""
@@ -171,7 +171,7 @@ def upload_roster(
         union=union,
         upload=file,
         original_name=file.name or "roster",
-        confirm_area_warnings=accept_area_warnings,
+        confirm_area_warnings=confirm_area_warnings,
     )
     tasks.check_roster.enqueue(job.pk)
     job.refresh_from_db()

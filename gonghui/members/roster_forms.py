@@ -14,7 +14,7 @@ class RosterUploadForm(forms.Form):
         label=_("Roster file (.xlsx, .xls, .ods, .csv or Unicode text)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xlsm,.xls,.ods,.csv,.txt"}),
     )
-    accept_area_warnings = forms.BooleanField(
+    confirm_area_warnings = forms.BooleanField(
         label=_("Accept resident IDs whose area code is unknown (I have checked the cards)"), required=False
     )
 

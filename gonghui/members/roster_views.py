@@ -56,7 +56,7 @@ def import_list(request: HttpRequest) -> HttpResponse:
                 union=form.cleaned_data["union"],
                 upload=upload,
                 original_name=upload.name,
-                confirm_area_warnings=form.cleaned_data["accept_area_warnings"],
+                confirm_area_warnings=form.cleaned_data["confirm_area_warnings"],
             )
         except DomainError as error:
             apply_error(form, error)

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,9 +25,9 @@ def test_it_accepts_codes_starting_with_a_letter_as_the_standard_allows():
 @pytest.mark.parametrize(
     ("raw", "fragment"),
     [
-        ("9111010", "18"),
-        ("911101O8MA00F5JX3X", "3"),
-        ("0111010" + "8MA00F5JX3X", "1"),
+        ("9111010", "应为18位，当前填写的为7位"),
+        ("911101O8MA00F5JX3X", "第3至8位"),
+        ("0111010" + "8MA00F5JX3X", "第1位"),
     ],
 )
 def test_it_explains_what_is_wrong(raw, fragment):
@@ -34,6 +35,8 @@ def test_it_explains_what_is_wrong(raw, fragment):
         validate_uscc(raw)
     assert caught.value.code == "uscc_invalid"
     assert caught.value.field == "uscc"
+    with translation.override("zh-hans"):
+        assert fragment in str(caught.value.message)
 
 
 def test_it_refuses_a_wrong_check_character():

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
         parser.add_argument("--report", help="write the report (.xlsx copy with a 问题 column) here")
         parser.add_argument(
-            "--accept-area-warnings", action="store_true", help="accept IDs whose area code is unknown"
+            "--confirm-area-warnings", action="store_true", help="accept IDs whose area code is unknown"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                     union=union,
                     upload=File(handle),
                     original_name=path.name,
-                    confirm_area_warnings=options["accept_area_warnings"],
+                    confirm_area_warnings=options["confirm_area_warnings"],
                 )
             job = run_roster_import(job, commit=False)
             if job.status == ImportJob.Status.CHECKED and not options["dry_run"]:

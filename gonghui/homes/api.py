@@ -8,20 +8,31 @@ from django.utils import timezone
 from ninja import Field, File, Form, Router, UploadedFile
 from ninja.pagination import paginate
 
-from gonghui.core.api_support import ERRORS, Id, LabelText, Pagination
+from gonghui.core.api_support import ERRORS, FreeText, Id, LabelText, Pagination
 from gonghui.core.errors import InvalidInput, NotFound
 from gonghui.homes import queries
-from gonghui.homes.access import access_application, access_facility, access_home
+from gonghui.homes.access import (
+    access_application,
+    access_budget,
+    access_facility,
+    access_funding,
+    access_home,
+)
+from gonghui.homes.actions import funding as funding_actions
 from gonghui.homes.actions import homes as home_actions
 from gonghui.homes.actions import levels as level_actions
 from gonghui.homes.actions.levels import ItemAnswer
 from gonghui.homes.models import (
     AwardedLevel,
+    Budget,
+    Disbursement,
     Facility,
     FacilityPhoto,
     FacilityType,
     FacilityUsage,
+    FundingApplication,
     LevelApplication,
+    SpendingReport,
     StandardLevel,
     WorkersHome,
 )
@@ -31,17 +42,27 @@ from gonghui.homes.schemas import (
     ApplicationRowOut,
     ApplicationStatus,
     AwardedOut,
+    BudgetIn,
+    BudgetOut,
+    DisbursementIn,
+    DisbursementOut,
     FacilityIn,
     FacilityOut,
     FacilityTypeIn,
     FacilityTypeOut,
     FacilityUpdateIn,
+    FundingDecisionIn,
+    FundingIn,
+    FundingOut,
+    FundingRefusalIn,
+    FundingStatus,
     HomeIn,
     HomeOut,
     ItemAnswerIn,
     PhotoOut,
     RefusalIn,
     SiteCheckIn,
+    SpendingOut,
     StandardOut,
     UsageIn,
     UsageOut,
@@ -51,6 +72,7 @@ from gonghui.orgs.access import access_org_unit
 router = Router(tags=["homes"])
 Search = Annotated[str, Field("", max_length=100)]
 LevelCode = Annotated[str, Field("", max_length=40)]
+Year = Annotated[int, Field(ge=2000, le=2100)]
 
 
 def _answers(answers: list[ItemAnswerIn]) -> dict[int, ItemAnswer]:
@@ -256,3 +278,133 @@ def apply_for_level(
         acting_user=request.user, home=home, level=level, answers=_answers(payload.answers)
     )
     return 201, _refreshed(application)
+
+
+# --- funding: 建家经费补助 ------------------------------------------------------------------------------
+
+
+@router.get("/budgets", response={200: list[BudgetOut], **ERRORS})
+@paginate(Pagination)
+def list_budgets(request: HttpRequest, year: Year | None = None):  # type: ignore[no-untyped-def]
+    """Budgets for the districts in your area: total, committed by grants, disbursed, available (fen)."""
+    return queries.list_budgets(acting_user=request.user, year=year)
+
+
+@router.put("/budgets", response={200: BudgetOut, **ERRORS})
+def set_budget(request: HttpRequest, payload: BudgetIn) -> Budget:
+    """Set a funder's budget for a district and year (the city's administrators, a district's officers)."""
+    return funding_actions.do_set_budget(
+        acting_user=request.user,
+        funder=access_org_unit(request.user, payload.funder_id),
+        district=access_org_unit(request.user, payload.district_id),
+        year=payload.year,
+        total_fen=payload.total_fen,
+    )
+
+
+@router.get("/funding", response={200: list[FundingOut], **ERRORS})
+@paginate(Pagination)
+def list_funding(  # type: ignore[no-untyped-def]
+    request: HttpRequest,
+    status: FundingStatus | None = None,  # type: ignore[valid-type]
+    year: Year | None = None,
+):
+    return queries.list_funding(acting_user=request.user, status=str(status) if status else None, year=year)
+
+
+@router.get("/funding/{int:application_id}", response={200: FundingOut, **ERRORS})
+def get_funding(request: HttpRequest, application_id: Id) -> FundingApplication:
+    return queries.funding_detail(access_funding(request.user, application_id))
+
+
+@router.post("/funding/{int:application_id}/approve", response={200: FundingOut, **ERRORS})
+def approve_funding(
+    request: HttpRequest, application_id: Id, payload: FundingDecisionIn
+) -> FundingApplication:
+    """Grant an amount out of a budget (the funder's officer); never more than the budget has left."""
+    application = access_funding(request.user, application_id)
+    approved = funding_actions.do_approve_funding(
+        acting_user=request.user,
+        application=application,
+        budget=access_budget(request.user, payload.budget_id),
+        amount_fen=payload.amount_fen,
+        pays_after_acceptance=payload.pays_after_acceptance,
+    )
+    return queries.funding_detail(approved)
+
+
+@router.post("/funding/{int:application_id}/refuse", response={200: FundingOut, **ERRORS})
+def refuse_funding(request: HttpRequest, application_id: Id, payload: FundingRefusalIn) -> FundingApplication:
+    application = access_funding(request.user, application_id)
+    refused = funding_actions.do_refuse_funding(
+        acting_user=request.user,
+        application=application,
+        funder=access_org_unit(request.user, payload.funder_id),
+        reason=payload.reason,
+    )
+    return queries.funding_detail(refused)
+
+
+@router.post("/funding/{int:application_id}/accept", response={200: FundingOut, **ERRORS})
+def accept_funded_work(request: HttpRequest, application_id: Id) -> FundingApplication:
+    """The district's acceptance (验收) of the funded work."""
+    application = access_funding(request.user, application_id)
+    return queries.funding_detail(
+        funding_actions.do_accept_funded_work(acting_user=request.user, application=application)
+    )
+
+
+@router.post("/funding/{int:application_id}/disbursements", response={201: DisbursementOut, **ERRORS})
+def record_disbursement(
+    request: HttpRequest, application_id: Id, payload: DisbursementIn
+) -> tuple[int, Disbursement]:
+    application = access_funding(request.user, application_id)
+    return 201, funding_actions.do_record_disbursement(
+        acting_user=request.user,
+        application=application,
+        amount_fen=payload.amount_fen,
+        paid_date=payload.paid_date,
+    )
+
+
+@router.post(
+    "/funding/{int:application_id}/spending", response={201: SpendingOut, **ERRORS, 413: ERRORS[400]}
+)
+def report_spending(
+    request: HttpRequest,
+    application_id: Id,
+    receipts: File[list[UploadedFile]],
+    spent_fen: int = Form(..., ge=0, le=10_000_000_000),
+    note: FreeText = Form("", max_length=2000),  # noqa: B008
+) -> tuple[int, SpendingReport]:
+    """The union's spending report (multipart: `spent_fen`, `note`, one or more `receipts`: PDF or images)."""
+    application = access_funding(request.user, application_id)
+    return 201, funding_actions.do_report_spending(
+        acting_user=request.user, application=application, spent_fen=spent_fen, note=note, receipts=receipts
+    )
+
+
+@router.post("/{int:home_id}/funding", response={201: FundingOut, **ERRORS, 413: ERRORS[400]})
+def apply_for_funding(
+    request: HttpRequest,
+    home_id: Id,
+    payload: Form[FundingIn],
+    quotes: File[list[UploadedFile]] | None = None,
+) -> tuple[int, FundingApplication]:
+    """A subsidy for a facility or a level (multipart form; `quotes`: PDF or images, ≤ 10 MB each)."""
+    home = access_home(request.user, home_id)
+    facility = access_facility(request.user, payload.facility_id) if payload.facility_id else None
+    level = StandardLevel.objects.filter(pk=payload.level_id).first() if payload.level_id else None
+    if payload.level_id and level is None:
+        raise InvalidInput(field="level_id")
+    application = funding_actions.do_apply_for_funding(
+        acting_user=request.user,
+        home=home,
+        year=payload.year,
+        purpose=payload.purpose,
+        amount_asked_fen=payload.amount_asked_fen,
+        facility=facility,
+        level=level,
+        quotes=list(quotes or []),
+    )
+    return 201, queries.funding_detail(application)

@@ -26,5 +26,12 @@ class HomesConfig(AppConfig):
                 "home_site_check_passed": _("On-site check passed"),
                 "home_level_awarded": _("Workers' Home level awarded"),
                 "home_application_refused": _("Level application refused"),
+                "homes_budget_set": _("Building subsidy budget set"),
+                "homes_funding_applied": _("Building subsidy applied for"),
+                "homes_funding_approved": _("Building subsidy granted"),
+                "homes_funding_refused": _("Building subsidy refused"),
+                "homes_funded_work_accepted": _("Funded work accepted"),
+                "homes_funding_disbursed": _("Building subsidy instalment paid"),
+                "homes_spending_reported": _("Spending report with receipts"),
             }
         )

@@ -1,4 +1,5 @@
 import datetime
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -6,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from gonghui.core.forms import FreeTextField, LabelField, NameField
 from gonghui.homes.actions.levels import ItemAnswer
-from gonghui.homes.models import ChecklistItem, Facility, FacilityType, StandardItem, StandardLevel
+from gonghui.homes.models import Budget, ChecklistItem, Facility, FacilityType, StandardItem, StandardLevel
+from gonghui.orgs.models import OrgUnit
 
 
 class FacilityForm(forms.Form):
@@ -128,3 +130,78 @@ class AnswersForm(forms.Form):
 
 class RefusalForm(forms.Form):
     reason = FreeTextField(label=_("Reason for the refusal"), max_length=2000)
+
+
+# --- funding ----------------------------------------------------------------------------------------
+
+
+def to_fen(yuan: Decimal) -> int:
+    """Yuan as typed (two decimals at most) to integer fen."""
+    return int((yuan * 100).to_integral_value())
+
+
+class YuanField(forms.DecimalField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_digits", 13)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        kwargs.setdefault("max_value", Decimal("100000000"))
+        super().__init__(**kwargs)
+
+
+class BudgetForm(forms.Form):
+    funder = forms.ModelChoiceField(label=_("Funder"), queryset=OrgUnit.objects.none())
+    district = forms.ModelChoiceField(label=_("District"), queryset=OrgUnit.objects.none())
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    total = YuanField(label=_("Total (yuan)"))
+
+    def __init__(self, *args: Any, funders: Any, districts: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["funder"].queryset = funders
+        fields["district"].queryset = districts
+
+
+class FundingForm(forms.Form):
+    year = forms.IntegerField(label=_("Year"), min_value=2000, max_value=2100)
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Facility.objects.none(), required=False)
+    level = forms.ModelChoiceField(label=_("Level"), queryset=StandardLevel.objects.none(), required=False)
+    amount = YuanField(label=_("Amount asked (yuan)"))
+    purpose = FreeTextField(label=_("Purpose"), max_length=2000)
+
+    def __init__(self, *args: Any, facilities: Any, levels: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["facility"].queryset = facilities
+        fields["level"].queryset = levels
+
+
+class GrantForm(forms.Form):
+    budget = forms.ModelChoiceField(label=_("Budget"), queryset=Budget.objects.none())
+    amount = YuanField(label=_("Amount granted (yuan)"))
+    pays_after_acceptance = forms.BooleanField(label=_("Paid only after acceptance"), required=False)
+
+    def __init__(self, *args: Any, budgets: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["budget"]
+        field.queryset = budgets
+
+
+class FundingRefusalForm(forms.Form):
+    funder = forms.ModelChoiceField(label=_("Funder"), queryset=OrgUnit.objects.none())
+    reason = FreeTextField(label=_("Reason for the refusal"), max_length=2000)
+
+    def __init__(self, *args: Any, funders: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["funder"]
+        field.queryset = funders
+
+
+class DisbursementForm(forms.Form):
+    amount = YuanField(label=_("Instalment (yuan)"))
+    paid_date = forms.DateField(label=_("Paid on"), widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SpendingForm(forms.Form):
+    spent = YuanField(label=_("Spent (yuan)"))
+    note = FreeTextField(label=_("Note"), max_length=2000, required=False)

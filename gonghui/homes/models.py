@@ -336,3 +336,168 @@ class AwardedLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.home.name}: {self.level.name} ({self.awarded_date}–{self.valid_until})"
+
+
+# --- funding: 建家经费补助 --------------------------------------------------------------------------------
+
+
+class Budget(models.Model):
+    """A funder's building-subsidy budget for one district and year, in fen. `committed_fen` is what
+    approved grants have taken from it; the database refuses a row whose commitments pass its total, so no
+    two approvals at once can over-commit it (the action also locks the row)."""
+
+    funder = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="homes_budgets_funded")
+    district = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="homes_budgets")
+    year = models.PositiveSmallIntegerField(_("year"))
+    total_fen = models.BigIntegerField(_("total (fen)"))
+    committed_fen = models.BigIntegerField(default=0)
+    disbursed_fen = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["funder", "district", "year"], name="budget_one_per_funder_district_year"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(committed_fen__gte=0), name="budget_committed_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(committed_fen__lte=models.F("total_fen")),
+                name="budget_never_over_committed",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disbursed_fen__gte=0, disbursed_fen__lte=models.F("committed_fen")),
+                name="budget_disbursed_within_committed",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder.name} → {self.district.name} {self.year}"
+
+    @property
+    def available_fen(self) -> int:
+        return self.total_fen - self.committed_fen
+
+
+class FundingApplication(models.Model):
+    """A union's application for a building subsidy, tied to a facility or a level."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "SUBMITTED", _("Waiting for a decision")
+        APPROVED = "APPROVED", _("Approved")
+        REFUSED = "REFUSED", _("Refused")
+
+    home = models.ForeignKey(WorkersHome, on_delete=models.PROTECT, related_name="funding_applications")
+    facility = models.ForeignKey(
+        Facility, null=True, blank=True, on_delete=models.PROTECT, related_name="funding_applications"
+    )
+    level = models.ForeignKey(
+        StandardLevel, null=True, blank=True, on_delete=models.PROTECT, related_name="funding_applications"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    purpose = models.TextField(_("purpose"))
+    amount_asked_fen = models.BigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    applied_at = models.DateTimeField()
+    budget = models.ForeignKey(Budget, null=True, blank=True, on_delete=models.PROTECT, related_name="grants")
+    amount_granted_fen = models.BigIntegerField(null=True, blank=True)
+    # "A fixed sum per station that passes acceptance": nothing is paid before the facility is accepted.
+    pays_after_acceptance = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    disbursed_fen = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount_asked_fen__gt=0), name="funding_asked_positive"),
+            models.CheckConstraint(
+                condition=models.Q(facility__isnull=False) | models.Q(level__isnull=False),
+                name="funding_for_a_facility_or_a_level",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="APPROVED")
+                | models.Q(budget__isnull=False, amount_granted_fen__gt=0),
+                name="funding_approved_has_grant",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(disbursed_fen__gte=0)
+                & (
+                    models.Q(amount_granted_fen__isnull=True, disbursed_fen=0)
+                    | models.Q(disbursed_fen__lte=models.F("amount_granted_fen"))
+                ),
+                name="funding_disbursed_within_grant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"funding #{self.pk}: {self.home.name}"
+
+
+class FundingDocument(models.Model):
+    """A quote sent with an application, or a receipt sent with the spending report."""
+
+    class Kind(models.TextChoices):
+        QUOTE = "QUOTE", _("Quote")
+        RECEIPT = "RECEIPT", _("Receipt")
+
+    application = models.ForeignKey(FundingApplication, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    file = models.FileField(upload_to="homes/funding/%Y/%m/")
+    content_type = models.CharField(max_length=50)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} of funding #{self.application_id}"
+
+
+class Disbursement(models.Model):
+    """One instalment paid out of a grant."""
+
+    application = models.ForeignKey(
+        FundingApplication, on_delete=models.PROTECT, related_name="disbursements"
+    )
+    number = models.PositiveSmallIntegerField()
+    amount_fen = models.BigIntegerField()
+    paid_date = models.DateField(_("paid on"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["application", "number"], name="disbursement_unique_number"),
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="disbursement_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"funding #{self.application_id} instalment {self.number}"
+
+
+class SpendingReport(models.Model):
+    """What the union spent of a grant, with receipts (FundingDocument RECEIPT)."""
+
+    application = models.ForeignKey(
+        FundingApplication, on_delete=models.PROTECT, related_name="spending_reports"
+    )
+    spent_fen = models.BigIntegerField()
+    note = models.TextField(blank=True)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=models.Q(spent_fen__gte=0), name="spending_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"spending report #{self.pk} of funding #{self.application_id}"

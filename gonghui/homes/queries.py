@@ -7,8 +7,10 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from gonghui.homes.models import (
     AwardedLevel,
+    Budget,
     Facility,
     FacilityType,
+    FundingApplication,
     LevelApplication,
     Standard,
     StandardLevel,
@@ -139,5 +141,58 @@ def application_detail(application: LevelApplication) -> LevelApplication:
     return (
         LevelApplication.objects.select_related("home__union", "level__standard", "applied_by")
         .prefetch_related("scores__item", "decisions__decided_by", "check_photos")
+        .get(pk=application.pk)
+    )
+
+
+# --- funding ----------------------------------------------------------------------------------------
+
+
+def budgets_in_scope(acting_user: Any) -> QuerySet[Budget]:
+    """Budgets for districts in the user's area (the city's and the district's own)."""
+    return Budget.objects.filter(path_q(acting_user, "district__path")).select_related("funder", "district")
+
+
+def list_budgets(*, acting_user: Any, year: int | None = None) -> QuerySet[Budget]:
+    budgets = budgets_in_scope(acting_user)
+    if year is not None:
+        budgets = budgets.filter(year=year)
+    return budgets.order_by("-year", "district__path", "funder__path", "pk")
+
+
+def budget_years(acting_user: Any) -> list[int]:
+    return sorted(set(budgets_in_scope(acting_user).values_list("year", flat=True)), reverse=True)
+
+
+def funding_in_scope(acting_user: Any) -> QuerySet[FundingApplication]:
+    return FundingApplication.objects.filter(path_q(acting_user, "home__union__path")).select_related(
+        "home__union", "facility", "level", "budget__funder", "budget__district"
+    )
+
+
+def list_funding(
+    *,
+    acting_user: Any,
+    status: str | None = None,
+    year: int | None = None,
+    home: WorkersHome | None = None,
+    budget: Budget | None = None,
+) -> QuerySet[FundingApplication]:
+    rows = funding_in_scope(acting_user).prefetch_related("disbursements", "spending_reports")
+    if status:
+        rows = rows.filter(status=status)
+    if year is not None:
+        rows = rows.filter(year=year)
+    if home is not None:
+        rows = rows.filter(home=home)
+    if budget is not None:
+        rows = rows.filter(budget=budget)
+    return rows.order_by("-applied_at", "-pk")
+
+
+def funding_detail(application: FundingApplication) -> FundingApplication:
+    return (
+        FundingApplication.objects.select_related("home__union", "facility", "level", "budget__funder")
+        .prefetch_related("disbursements", "spending_reports", "documents")
         .get(pk=application.pk)
     )

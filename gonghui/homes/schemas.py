@@ -1,15 +1,17 @@
 import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from ninja import Field, Schema
 
-from gonghui.core.api_support import Id, LabelText, NameText, api_enum
-from gonghui.homes.models import LevelApplication, StandardItem, StepDecision
+from gonghui.core.api_support import FreeText, Id, LabelText, NameText, api_enum
+from gonghui.homes.models import FundingApplication, LevelApplication, StandardItem, StepDecision
 from gonghui.homes.rules import area_met, checklist_rows, facility_meets_checklist
 
 ApplicationStatus = api_enum("HomeApplicationStatus", LevelApplication.Status)
 ItemKind = api_enum("HomeStandardItemKind", StandardItem.Kind)
 Outcome = api_enum("HomeStepOutcome", StepDecision.Outcome)
+FundingStatus = api_enum("HomeFundingStatus", FundingApplication.Status)
 # A facility's checklist answer: yes/no for "has it", a whole number for "at least".
 EquipmentValue = bool | int
 
@@ -248,3 +250,92 @@ class AwardedOut(Schema):
     level_name: str = Field(..., alias="level.name")
     awarded_date: datetime.date
     valid_until: datetime.date
+
+
+# --- funding ----------------------------------------------------------------------------------------
+
+Fen = Annotated[int, Field(ge=0, le=10_000_000_000, description="an amount in fen (1 yuan = 100 fen)")]
+
+
+class BudgetIn(Schema):
+    funder_id: Id
+    district_id: Id
+    year: int = Field(..., ge=2000, le=2100)
+    total_fen: Fen
+
+
+class BudgetOut(Schema):
+    id: int
+    funder_id: int
+    funder_name: str = Field(..., alias="funder.name")
+    district_id: int
+    district_name: str = Field(..., alias="district.name")
+    year: int
+    total_fen: int
+    committed_fen: int
+    disbursed_fen: int
+    available_fen: int
+
+
+class FundingIn(Schema):
+    year: int = Field(..., ge=2000, le=2100)
+    purpose: FreeText = Field(..., min_length=1, max_length=2000)
+    amount_asked_fen: Fen
+    facility_id: Id | None = None
+    level_id: Id | None = None
+
+
+class FundingDecisionIn(Schema):
+    budget_id: Id
+    amount_fen: Fen
+    pays_after_acceptance: bool = False
+
+
+class FundingRefusalIn(Schema):
+    funder_id: Id
+    reason: FreeText = Field(..., min_length=1, max_length=2000)
+
+
+class DisbursementIn(Schema):
+    amount_fen: Fen
+    paid_date: datetime.date
+
+
+class DisbursementOut(Schema):
+    number: int
+    amount_fen: int
+    paid_date: datetime.date
+
+
+class SpendingOut(Schema):
+    spent_fen: int
+    note: str
+    submitted_at: datetime.datetime
+
+
+class FundingOut(Schema):
+    id: int
+    home_id: int
+    home_name: str = Field(..., alias="home.name")
+    facility_id: int | None
+    level_id: int | None
+    year: int
+    purpose: str
+    amount_asked_fen: int
+    status: FundingStatus  # type: ignore[valid-type]
+    budget_id: int | None
+    amount_granted_fen: int | None
+    pays_after_acceptance: bool
+    accepted_at: datetime.datetime | None
+    disbursed_fen: int
+    refusal_reason: str
+    disbursements: list[DisbursementOut]
+    spending_reports: list[SpendingOut]
+
+    @staticmethod
+    def resolve_disbursements(obj):  # type: ignore[no-untyped-def]
+        return sorted(obj.disbursements.all(), key=lambda d: d.number)
+
+    @staticmethod
+    def resolve_spending_reports(obj):  # type: ignore[no-untyped-def]
+        return sorted(obj.spending_reports.all(), key=lambda r: (r.submitted_at, r.pk))

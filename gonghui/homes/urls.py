@@ -17,4 +17,9 @@ urlpatterns = [
     path("applications/<int:application_id>/", views.application_detail, name="application"),
     path("applications/<int:application_id>/decide/", views.application_decide, name="decide"),
     path("applications/<int:application_id>/check/", views.site_check, name="site_check"),
+    path("budgets/", views.budget_list, name="budgets"),
+    path("funding/", views.funding_list, name="funding_list"),
+    path("<int:home_id>/funding/new/", views.funding_apply, name="funding_apply"),
+    path("funding/<int:application_id>/", views.funding_detail, name="funding"),
+    path("funding-documents/<int:document_id>/", views.funding_document, name="funding_document"),
 ]

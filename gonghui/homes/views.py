@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Sum
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -20,24 +21,45 @@ from gonghui.homes.access import (
     access_check_photo,
     access_facility,
     access_facility_photo,
+    access_funding,
+    access_funding_document,
     access_home,
 )
+from gonghui.homes.actions import funding as funding_actions
 from gonghui.homes.actions import homes as home_actions
 from gonghui.homes.actions import levels as level_actions
+from gonghui.homes.actions.funding import funder_role
 from gonghui.homes.forms import (
     AnswersForm,
+    BudgetForm,
+    DisbursementForm,
     EquipmentForm,
     FacilityForm,
+    FundingForm,
+    FundingRefusalForm,
+    GrantForm,
     OpenHomeForm,
     PhotoForm,
     RefusalForm,
+    SpendingForm,
     UsageForm,
+    to_fen,
 )
-from gonghui.homes.models import AwardedLevel, LevelApplication, Step, StepDecision
-from gonghui.homes.roles import holds_step
+from gonghui.homes.models import (
+    AwardedLevel,
+    Budget,
+    FundingApplication,
+    LevelApplication,
+    StandardLevel,
+    Step,
+    StepDecision,
+)
+from gonghui.homes.roles import holds_role_over, holds_step
 from gonghui.homes.rules import area_met, checklist_rows, current_award, facility_meets_checklist
 from gonghui.orgs.access import access_org_unit
-from gonghui.orgs.scope import rank_at
+from gonghui.orgs.models import OrgUnit, Role
+from gonghui.orgs.queries import units_in_scope
+from gonghui.orgs.scope import held_roles, rank_at
 
 PAGE_SIZE = 50
 
@@ -128,6 +150,7 @@ def home_detail(request: HttpRequest, home_id: int) -> HttpResponse:
             "levels": list(queries.levels_of(standard)) if standard else [],
             "can_keep": rank_at(request.user, home.union) >= home_actions.RANK_KEEP_HOME,
             "can_apply": holds_step(request.user, home.union, Step.SELF),
+            "funding": queries.list_funding(acting_user=request.user, home=home),
             "today": today,
         },
     )
@@ -379,4 +402,233 @@ def standard(request: HttpRequest) -> HttpResponse:
             "levels": queries.levels_of(current) if current else [],
             "types": queries.list_facility_types(),
         },
+    )
+
+
+# --- funding: 建家经费补助 ------------------------------------------------------------------------------
+
+
+def _funders(request: HttpRequest) -> Any:
+    """The federations whose money the user decides on: the city (its administrators), a district (its
+    officers)."""
+    paths = [
+        r.unit_path
+        for r in held_roles(request.user)
+        if (r.role == Role.CITY_ADMIN and r.unit_path.count("/") == 1) or r.role == Role.DISTRICT_OFFICER
+    ]
+    return OrgUnit.objects.filter(
+        path__in=paths, kind__in=[OrgUnit.Kind.CITY, OrgUnit.Kind.DISTRICT]
+    ).order_by("path")
+
+
+def _year(request: HttpRequest) -> int | None:
+    value = parse_id(request.GET.get("year"))
+    return value if value is not None and 2000 <= value <= 2100 else None
+
+
+@staff_required
+def budget_list(request: HttpRequest) -> HttpResponse:
+    """Budget use per year: each funder's budget for each district, granted, paid and left."""
+    year = _year(request)
+    funders = _funders(request)
+    form = BudgetForm(
+        request.POST or None,
+        funders=funders,
+        districts=units_in_scope(request.user).filter(kind=OrgUnit.Kind.DISTRICT).order_by("path")
+        if funders.exists()
+        else OrgUnit.objects.none(),
+        initial={"year": year or timezone.localdate().year},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            funding_actions.do_set_budget(
+                acting_user=request.user,
+                funder=form.cleaned_data["funder"],
+                district=form.cleaned_data["district"],
+                year=form.cleaned_data["year"],
+                total_fen=to_fen(form.cleaned_data["total"]),
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(f"{request.path}?year={form.cleaned_data['year']}")
+    budgets = queries.list_budgets(acting_user=request.user, year=year)
+    totals = budgets.aggregate(
+        total=Sum("total_fen"), committed=Sum("committed_fen"), disbursed=Sum("disbursed_fen")
+    )
+    page = _page(request, budgets)
+    return render(
+        request,
+        "homes/budget_list.html",
+        {
+            "page": page,
+            "year": year,
+            "years": queries.budget_years(request.user),
+            "totals": totals,
+            "form": form if funders.exists() else None,
+        },
+    )
+
+
+@staff_required
+def funding_list(request: HttpRequest) -> HttpResponse:
+    year = _year(request)
+    status = request.GET.get("status", "")
+    if status not in FundingApplication.Status.values:
+        status = ""
+    rows = queries.list_funding(acting_user=request.user, status=status or None, year=year)
+    page = _page(request, rows)
+    return render(
+        request,
+        "homes/funding_list.html",
+        {
+            "page": page,
+            "year": year,
+            "status": status,
+            "statuses": FundingApplication.Status.choices,
+            "years": queries.budget_years(request.user),
+        },
+    )
+
+
+@staff_required
+def funding_apply(request: HttpRequest, home_id: int) -> HttpResponse:
+    home = access_home(request.user, home_id)
+    standard = queries.current_standard()
+    form = FundingForm(
+        request.POST or None,
+        facilities=queries.facilities_of(home),
+        levels=queries.levels_of(standard) if standard else StandardLevel.objects.none(),
+        initial={"year": timezone.localdate().year},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = funding_actions.do_apply_for_funding(
+                acting_user=request.user,
+                home=home,
+                year=form.cleaned_data["year"],
+                purpose=form.cleaned_data["purpose"],
+                amount_asked_fen=to_fen(form.cleaned_data["amount"]),
+                facility=form.cleaned_data["facility"],
+                level=form.cleaned_data["level"],
+                quotes=request.FILES.getlist("quotes"),
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Sent; the federation decides on the amount."))
+            return redirect("homes:funding", application_id=application.pk)
+    return render(request, "homes/funding_form.html", {"form": form, "home": home})
+
+
+@staff_required
+def funding_detail(request: HttpRequest, application_id: int) -> HttpResponse:
+    """The application with its quotes, grant, instalments and spending reports, and the forms of whoever
+    may act next (the funder's officer, the district's acceptance, the union's report)."""
+    application = queries.funding_detail(access_funding(request.user, application_id))
+    funders = _funders(request).filter(pk__in=[u.pk for u in _ancestors(application.home.union)])
+    budgets = Budget.objects.filter(
+        funder__in=funders, year=application.year, district__in=_ancestors(application.home.union)
+    ).select_related("funder", "district")
+    action = request.POST.get("form") if request.method == "POST" else None
+    grant_form = GrantForm(request.POST if action == "grant" else None, budgets=budgets)
+    refusal_form = FundingRefusalForm(request.POST if action == "refuse" else None, funders=funders)
+    disbursement_form = DisbursementForm(request.POST if action == "disburse" else None)
+    spending_form = SpendingForm(request.POST if action == "spending" else None)
+    forms_by_action: dict[str, Any] = {
+        "grant": grant_form,
+        "refuse": refusal_form,
+        "disburse": disbursement_form,
+        "spending": spending_form,
+    }
+    try:
+        done = _funding_step(request, application, action, forms_by_action)
+    except DomainError as error:
+        if action in forms_by_action:
+            apply_error(forms_by_action[action], error)
+        else:
+            messages.error(request, error.message)
+        done = False
+    if done:
+        return redirect("homes:funding", application_id=application.pk)
+    union = application.home.union
+    is_applicant = application.applied_by_id == request.user.pk
+    return render(
+        request,
+        "homes/funding_detail.html",
+        {
+            "application": application,
+            "forms": forms_by_action,
+            "can_decide": application.status == "SUBMITTED" and funders.exists() and not is_applicant,
+            "can_accept": application.status == "APPROVED"
+            and application.accepted_at is None
+            and holds_role_over(request.user, union, Role.DISTRICT_OFFICER),
+            "can_disburse": application.status == "APPROVED"
+            and application.budget is not None
+            and holds_role_over(
+                request.user, application.budget.funder, funder_role(application.budget.funder)
+            ),
+            "can_report": application.status == "APPROVED"
+            and holds_role_over(request.user, union, Role.UNION_CHAIR),
+        },
+    )
+
+
+def _ancestors(unit: OrgUnit) -> list[OrgUnit]:
+    ids = [int(part) for part in unit.path.strip("/").split("/")]
+    return list(OrgUnit.objects.filter(pk__in=ids))
+
+
+def _funding_step(
+    request: HttpRequest, application: FundingApplication, action: str | None, forms_by_action: dict[str, Any]
+) -> bool:
+    """Run the one action the posted form asks for; True when it was done."""
+    form = forms_by_action.get(action or "")
+    if action == "accept":
+        funding_actions.do_accept_funded_work(acting_user=request.user, application=application)
+        messages.success(request, _("Acceptance recorded."))
+        return True
+    if form is None or not form.is_valid():
+        return False
+    data = form.cleaned_data
+    if action == "grant":
+        funding_actions.do_approve_funding(
+            acting_user=request.user,
+            application=application,
+            budget=data["budget"],
+            amount_fen=to_fen(data["amount"]),
+            pays_after_acceptance=data["pays_after_acceptance"],
+        )
+    elif action == "refuse":
+        funding_actions.do_refuse_funding(
+            acting_user=request.user, application=application, funder=data["funder"], reason=data["reason"]
+        )
+    elif action == "disburse":
+        funding_actions.do_record_disbursement(
+            acting_user=request.user,
+            application=application,
+            amount_fen=to_fen(data["amount"]),
+            paid_date=data["paid_date"],
+        )
+    elif action == "spending":
+        funding_actions.do_report_spending(
+            acting_user=request.user,
+            application=application,
+            spent_fen=to_fen(data["spent"]),
+            note=data["note"],
+            receipts=request.FILES.getlist("receipts"),
+        )
+    messages.success(request, _("Saved."))
+    return True
+
+
+@staff_required
+def funding_document(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = access_funding_document(request.user, document_id)
+    extension = (document.file.name or "").rsplit(".", 1)[-1]
+    return private_file_response(  # type: ignore[return-value]  # a streaming response, served like any other
+        document.file,
+        content_type=document.content_type,
+        filename=f"{document.kind.lower()}-{document.pk}.{extension}",
     )

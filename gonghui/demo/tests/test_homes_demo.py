@@ -2,8 +2,10 @@ from gonghui.demo.homes import load_homes_demo
 from gonghui.demo.personas import make_personas
 from gonghui.homes.models import (
     AwardedLevel,
+    Budget,
     Facility,
     FacilityUsage,
+    FundingApplication,
     LevelApplication,
     Standard,
     WorkersHome,
@@ -20,6 +22,14 @@ def story() -> dict[str, object]:
         "awards": sorted(AwardedLevel.objects.values_list("home__union__code", "level__code", "status")),
         "usage": FacilityUsage.objects.count(),
         "standards": list(Standard.objects.values_list("is_example", "version")),
+        "funding": sorted(
+            FundingApplication.objects.values_list(
+                "home__union__code", "status", "amount_granted_fen", "disbursed_fen", "budget__funder__code"
+            )
+        ),
+        "budgets": sorted(
+            Budget.objects.values_list("funder__code", "district__code", "committed_fen", "disbursed_fen")
+        ),
     }
 
 
@@ -37,5 +47,10 @@ def test_it_tells_the_homes_story_once(db):
     ]
     assert first["awards"] == [("BJ-TZ-YS-YR", "DISTRICT_ADVANCED", "ACTIVE")]
     assert first["standards"] == [(True, 1)]
+    assert first["funding"] == [
+        ("BJ-HD-GJK-XY", "APPROVED", 6_000_000, 0, "BJ-HD"),
+        ("BJ-TZ-LY-SB3", "APPROVED", 2_000_000, 2_000_000, "BJ"),
+    ]
+    assert first["budgets"] == [("BJ", "BJ-TZ", 2_000_000, 2_000_000), ("BJ-HD", "BJ-HD", 6_000_000, 0)]
     load_homes_demo(personas.story)
     assert story() == first

@@ -389,7 +389,7 @@ def apply_for_funding(
     request: HttpRequest,
     home_id: Id,
     payload: Form[FundingIn],
-    quotes: File[list[UploadedFile]] | None = None,
+    quotes: File[list[UploadedFile] | None] = None,
 ) -> tuple[int, FundingApplication]:
     """A subsidy for a facility or a level (multipart form; `quotes`: PDF or images, ≤ 10 MB each)."""
     home = access_home(request.user, home_id)

@@ -178,3 +178,51 @@ def test_it_never_over_commits_a_budget_when_two_officers_approve_at_once(world)
     budget.refresh_from_db()
     assert budget.committed_fen == 600_000
     assert FundingApplication.objects.filter(status="APPROVED").count() == 1
+
+
+def test_it_applies_through_the_api_with_quotes_and_refuses_a_pdf_renamed_jpg(world):
+    p = world.personas
+    client = p.client(p.chair)
+    facility = Facility.objects.get(home=world.home, name="职工书屋")
+    form = {
+        "year": "2026",
+        "purpose": "书架与图书",
+        "amount_asked_fen": "1500000",
+        "facility_id": str(facility.pk),
+    }
+    response = client.post(f"/api/v1/homes/{world.home.pk}/funding", {**form, "quotes": [_quote()]})
+    assert response.status_code == 201, response.content
+    assert response.json()["status"] == "SUBMITTED" and response.json()["amount_asked_fen"] == 1_500_000
+    assert FundingApplication.objects.get().documents.filter(kind="QUOTE").count() == 1
+    # A PDF renamed .jpg is still a PDF, which a quote may be; a text file named .jpg is not.
+    fake = SimpleUploadedFile("报价.jpg", b"just text", content_type="image/jpeg")
+    response = client.post(
+        f"/api/v1/homes/{world.home.pk}/funding", {**form, "quotes": [fake]}, HTTP_ACCEPT_LANGUAGE="zh-hans"
+    )
+    assert response.status_code == 400 and response.json()["code"] == "upload_wrong_type"
+    assert FundingApplication.objects.count() == 1
+
+
+def test_it_shows_budget_use_and_grants_in_the_console(world):
+    p = world.personas
+    budget = _budget(world)
+    application = _apply(world)
+    officer = p.client(p.tongzhou_officer)
+    page = officer.get("/homes/budgets/?year=2026", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "建家经费预算" in page and "100,000.00" in page
+    response = officer.post(
+        f"/homes/funding/{application.pk}/",
+        {"form": "grant", "budget": budget.pk, "amount": "200000.00"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    assert response.status_code == 200 and "仅余" in response.content.decode()
+    response = officer.post(
+        f"/homes/funding/{application.pk}/", {"form": "grant", "budget": budget.pk, "amount": "25000"}
+    )
+    assert response.status_code == 302
+    budget.refresh_from_db()
+    assert budget.committed_fen == 2_500_000
+    page = officer.get("/homes/budgets/?year=2026").content.decode()
+    assert "25,000.00" in page and "75,000.00" in page
+    page = p.client(p.chair).get(f"/homes/{world.home.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "建家经费补助" in page and "25,000.00" in page

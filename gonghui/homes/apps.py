@@ -26,6 +26,8 @@ class HomesConfig(AppConfig):
                 "home_site_check_passed": _("On-site check passed"),
                 "home_level_awarded": _("Workers' Home level awarded"),
                 "home_application_refused": _("Level application refused"),
+                "home_level_reviewed": _("Workers' Home level reviewed"),
+                "home_level_lowered": _("Workers' Home level lowered"),
                 "homes_budget_set": _("Building subsidy budget set"),
                 "homes_funding_applied": _("Building subsidy applied for"),
                 "homes_funding_approved": _("Building subsidy granted"),

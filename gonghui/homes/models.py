@@ -325,6 +325,8 @@ class AwardedLevel(models.Model):
     awarded_date = models.DateField()
     valid_until = models.DateField()
     awarded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    lowered_at = models.DateTimeField(null=True, blank=True)
+    lowered_reason = models.TextField(blank=True)
 
     class Meta:
         constraints = [
@@ -332,10 +334,46 @@ class AwardedLevel(models.Model):
                 condition=models.Q(valid_until__gt=models.F("awarded_date")),
                 name="awardedlevel_valid_after_award",
             ),
+            models.CheckConstraint(
+                condition=~models.Q(status="LOWERED")
+                | (models.Q(lowered_at__isnull=False) & ~models.Q(lowered_reason="")),
+                name="awardedlevel_lowered_with_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.home.name}: {self.level.name} ({self.awarded_date}–{self.valid_until})"
+
+
+class AwardReview(models.Model):
+    """The yearly review of a level held, or an upheld complaint: a failed one lowers the level."""
+
+    class Kind(models.TextChoices):
+        YEARLY = "YEARLY", _("Yearly review")
+        COMPLAINT = "COMPLAINT", _("Upheld complaint")
+
+    award = models.ForeignKey(AwardedLevel, on_delete=models.PROTECT, related_name="reviews")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    year = models.PositiveSmallIntegerField(_("year"))
+    passed = models.BooleanField()
+    note = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["award", "year"],
+                condition=models.Q(kind="YEARLY"),
+                name="awardreview_one_yearly_per_year",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(passed=True) | ~models.Q(note=""), name="awardreview_failure_has_note"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"review {self.year} of award #{self.award_id}"
 
 
 # --- funding: 建家经费补助 --------------------------------------------------------------------------------

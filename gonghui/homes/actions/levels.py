@@ -19,6 +19,7 @@ from gonghui.core.text import TextKind, clean_text
 from gonghui.core.uploads import PHOTO, check_upload
 from gonghui.homes.models import (
     AwardedLevel,
+    AwardReview,
     CheckPhoto,
     ItemScore,
     LevelApplication,
@@ -400,3 +401,69 @@ def do_refuse_application(
         now=now,
     )
     return application
+
+
+class ReviewExists(Conflict):
+    code = "homes_review_exists"
+    default_message = _("This level has already been reviewed for %(year)s.")
+
+
+class AwardNotActive(Conflict):
+    code = "homes_award_not_active"
+    default_message = _("This level is no longer held (lowered or expired).")
+
+
+@transaction.atomic(durable=True)
+def do_review_award(
+    *,
+    acting_user: Any,
+    award: AwardedLevel,
+    passed: bool,
+    note: str = "",
+    kind: str = AwardReview.Kind.YEARLY,
+    now: datetime.datetime | None = None,
+) -> AwardReview:
+    """The district's yearly review of a level held, or an upheld complaint (always a failure). A failed
+    review lowers the level: the award row stays, marked lowered with the reason, as history."""
+    now = now or timezone.now()
+    award = AwardedLevel.objects.select_for_update().select_related("home__union", "level").get(pk=award.pk)
+    if not holds_step(acting_user, award.home.union, Step.DISTRICT):
+        raise StepNotYours(role=Role.DISTRICT_OFFICER.label)
+    today = timezone.localdate(now)
+    if award.status != AwardedLevel.Status.ACTIVE or award.valid_until <= today:
+        raise AwardNotActive()
+    if kind not in AwardReview.Kind.values:
+        raise InvalidInput(field="kind")
+    if kind == AwardReview.Kind.COMPLAINT:
+        passed = False
+    note = clean_text(note or "", TextKind.FREE_TEXT, field="note").strip()[:2000]
+    if not passed and not note:
+        raise ReasonRequired(field="note")
+    if (
+        kind == AwardReview.Kind.YEARLY
+        and AwardReview.objects.filter(award=award, kind=kind, year=today.year).exists()
+    ):
+        raise ReviewExists(year=today.year)
+    review = AwardReview.objects.create(
+        award=award,
+        kind=kind,
+        year=today.year,
+        passed=passed,
+        note=note,
+        reviewed_by=acting_user,
+        reviewed_at=now,
+    )
+    if not passed:
+        award.status = AwardedLevel.Status.LOWERED
+        award.lowered_at = now
+        award.lowered_reason = note
+        award.save(update_fields=["status", "lowered_at", "lowered_reason"])
+    record_event(
+        acting_user=acting_user,
+        event_type="home_level_reviewed" if passed else "home_level_lowered",
+        obj=award.application,
+        unit=award.home.union,
+        details={"kind": kind, "year": today.year, "level": award.level.code},
+        now=now,
+    )
+    return review

@@ -194,3 +194,56 @@ def test_it_computes_validity_across_a_leap_day():
     from gonghui.homes.rules import valid_until
 
     assert valid_until(datetime.date(2028, 2, 29), 3) == datetime.date(2031, 2, 28)
+
+
+def test_it_reviews_yearly_and_lowers_a_level_keeping_the_history(world):
+    import pytest
+
+    from gonghui.core.errors import DomainError
+    from gonghui.homes.actions.levels import (
+        do_apply_for_level,
+        do_approve_application,
+        do_recommend_application,
+        do_record_site_check,
+        do_review_award,
+    )
+
+    p = world.personas
+    level = world.level("DISTRICT_ADVANCED")
+    application = do_apply_for_level(
+        acting_user=p.chair, home=world.home, level=level, answers=world.answers("DISTRICT_ADVANCED")
+    )
+    do_recommend_application(acting_user=world.street_officer, application=application)
+    do_record_site_check(
+        acting_user=p.tongzhou_officer, application=application, answers=world.answers("DISTRICT_ADVANCED")
+    )
+    award = do_approve_application(acting_user=p.city_admin, application=application)
+    with pytest.raises(DomainError) as error:
+        do_review_award(acting_user=world.street_officer, award=award, passed=True)
+    assert error.value.code == "homes_step_not_yours"
+    do_review_award(acting_user=p.tongzhou_officer, award=award, passed=True, note="设施开放正常")
+    with pytest.raises(DomainError) as error:
+        do_review_award(acting_user=p.tongzhou_officer, award=award, passed=True)
+    assert error.value.code == "homes_review_exists"
+    with pytest.raises(DomainError) as error:
+        do_review_award(acting_user=p.tongzhou_officer, award=award, passed=False, kind="COMPLAINT")
+    assert error.value.code == "homes_reason_required"
+    do_review_award(
+        acting_user=p.tongzhou_officer,
+        award=award,
+        passed=False,
+        kind="COMPLAINT",
+        note="职工投诉属实：活动室长期挪作仓库",
+    )
+    award.refresh_from_db()
+    assert award.status == "LOWERED" and "仓库" in award.lowered_reason
+    assert list(award.reviews.order_by("pk").values_list("kind", "passed")) == [
+        ("YEARLY", True),
+        ("COMPLAINT", False),
+    ]
+    # The history stays: the home lists the lowered award, and holds no level now.
+    listed = p.client(p.tongzhou_officer).get("/api/v1/homes?level=DISTRICT_ADVANCED").json()
+    assert listed["count"] == 0
+    page = p.client(p.chair).get(f"/homes/{world.home.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "已降级" in page and "仓库" in page
+    assert AuditEvent.objects.filter(event_type="home_level_lowered").count() == 1

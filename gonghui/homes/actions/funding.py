@@ -222,8 +222,10 @@ def do_apply_for_funding(
 
 
 def _locked_application(application: FundingApplication) -> FundingApplication:
+    # Only the application's own row is locked: the budget is an outer join (none before approval), which
+    # PostgreSQL cannot lock, and it is locked on its own where it changes.
     return (
-        FundingApplication.objects.select_for_update()
+        FundingApplication.objects.select_for_update(of=("self",))
         .select_related("home__union", "budget__funder")
         .get(pk=application.pk)
     )

@@ -38,6 +38,7 @@ def test_it_fills_the_on_site_checklist_on_a_phone(
     tab = open_tab("phone")
     page = tab.page
     log_in(tab, live_server.url, "tongzhou")
+    expect(page).to_have_url(f"{live_server.url}/")
     page.goto(f"{live_server.url}/homes/queue/")
     expect(page.get_by_role("heading", name="待我办理的申报")).to_be_visible()
     tab.press(page.get_by_role("link", name=world.home.name))

@@ -166,6 +166,8 @@ def test_it_never_over_commits_a_budget_when_two_officers_approve_at_once(world)
             outcomes.append("approved")
         except DomainError as error:
             outcomes.append(error.code)
+        except Exception as error:  # any other failure must show in the assertion, not vanish with the thread
+            outcomes.append(repr(error))
         finally:
             connection.close()
 

@@ -6,7 +6,15 @@ from typing import Any
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import Forbidden, NotFound
 from gonghui.needs.actions import RANK_MANAGE_NEEDS, DeadlineClassUnknown, WorkTypeUnknown
-from gonghui.needs.models import Committee, DeadlineClass, Need, PartnerUnit, ServiceEvent, WorkType
+from gonghui.needs.models import (
+    Committee,
+    DeadlineClass,
+    Need,
+    PartnerUnit,
+    ServiceEvent,
+    ServicePhoto,
+    WorkType,
+)
 from gonghui.needs.queries import (
     committees_in_scope,
     events_for_partner,
@@ -73,3 +81,10 @@ def access_deadline_class(value: Any, *, field: str = "deadline_class") -> Deadl
         except NotFound:
             raise DeadlineClassUnknown(field=field) from None
     return found
+
+
+def access_service_photo(user: Any, photo_id: Any) -> ServicePhoto:
+    try:
+        return get_in_scope(ServicePhoto.objects.filter(event__in=service_events_in_scope(user)), photo_id)
+    except NotFound:
+        return get_in_scope(ServicePhoto.objects.filter(event__in=events_for_partner(user)), photo_id)

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +22,7 @@ from gonghui.core.phones import normalise_phone
 from gonghui.core.pii import blind_index
 from gonghui.core.sms import send_sms_on_commit
 from gonghui.core.text import TextKind, clean_text
+from gonghui.core.uploads import PHOTO, check_upload
 from gonghui.enterprises.models import Enterprise, Worksite
 from gonghui.meetings.models import FollowUp, Meeting, Response
 from gonghui.needs.models import (
@@ -34,6 +36,7 @@ from gonghui.needs.models import (
     Sector,
     Served,
     ServiceEvent,
+    ServicePhoto,
     WorkType,
 )
 from gonghui.orgs.models import ROLE_RANK, OrgUnit, Role, RoleAssignment
@@ -1027,3 +1030,43 @@ def do_check_in_served(
         service_event_id=event.pk,
     )
     return ServedCheckIn(served, created)
+
+
+# ---- photos as evidence ------------------------------------------------------------------------------
+
+MAX_PHOTOS_PER_EVENT = 20
+
+
+class TooManyPhotos(Conflict):
+    code = "needs_too_many_photos"
+    default_message = _("An event keeps at most %(max)d photos.")
+
+
+@transaction.atomic(durable=True)
+def do_add_service_photo(
+    *, acting_user: Any, event: ServiceEvent, upload: Any, now: datetime.datetime | None = None
+) -> ServicePhoto:
+    """A providing unit (or an officer of the committee's union) adds a photo of the service: an image
+    only, within the upload size, decoded and re-encoded without EXIF (the location goes with it)."""
+    now = now or timezone.now()
+    need = _lock(event.need)
+    if rank_at(acting_user, need.committee.union) < RANK_MANAGE_NEEDS:
+        unit = _acting_partner(acting_user, need)
+        if not event.providers.filter(pk=unit.pk).exists():
+            raise NotClaimedByYou()
+    if event.photos.count() >= MAX_PHOTOS_PER_EVENT:
+        raise TooManyPhotos(max=MAX_PHOTOS_PER_EVENT)
+    checked = check_upload(upload, accept=PHOTO, field="photo")
+    photo = ServicePhoto(
+        event=event,
+        content_type=checked.content_type,
+        uploaded_by=acting_user if getattr(acting_user, "pk", None) else None,
+        created_at=now,
+    )
+    # A name of our own: the uploaded name is the sender's text and may say anything.
+    photo.photo.save(
+        f"{event.pk}-{now:%Y%m%d%H%M%S%f}.{checked.extension}", ContentFile(checked.content), save=False
+    )
+    photo.save()
+    _need_event(acting_user, "need_photo_added", need, now, service_event_id=event.pk, photo_id=photo.pk)
+    return photo

@@ -31,6 +31,7 @@ class NeedsConfig(AppConfig):
                 "need_requester_answered": _("Requester answered"),
                 "need_claims_returned": _("Returned to the board unscheduled"),
                 "need_served_check_in": _("Worker checked in at the service"),
+                "need_photo_added": _("Photo of the service added"),
                 "need_served_check_in_repeated": _("Worker checked in again at the service"),
             }
         )

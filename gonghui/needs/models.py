@@ -334,3 +334,19 @@ class Served(models.Model):
 
     def __str__(self) -> str:
         return f"served #{self.pk} at event #{self.event_id}"
+
+
+class ServicePhoto(models.Model):
+    """A photo taken at the service event, as evidence: checked by its bytes, scaled, EXIF (and so the
+    location) stripped before it is stored (core/uploads.py); served only to who may see the need."""
+
+    event = models.ForeignKey(ServiceEvent, on_delete=models.CASCADE, related_name="photos")
+    photo = models.FileField(upload_to="needs-photos/%Y/%m/")
+    content_type = models.CharField(max_length=40)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"photo #{self.pk} of service event #{self.event_id}"

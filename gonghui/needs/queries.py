@@ -169,7 +169,7 @@ def need_detail(need: Need) -> NeedDetail:
         need.claims.select_related("unit").prefetch_related("work_types").order_by("claimed_at", "pk")
     )
     events = list(
-        need.events.prefetch_related("providers")
+        need.events.prefetch_related("providers", "photos")
         .annotate(served_total=Sum("served__head_count"))
         .order_by("starts_at", "pk")
     )

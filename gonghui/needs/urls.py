@@ -26,5 +26,7 @@ urlpatterns = [
     path("unit/events/<int:event_id>/served/", views.unit_served, name="unit_served"),
     path("unit/<int:need_id>/close/", views.unit_close, name="unit_close"),
     path("unit/events/<int:event_id>/qr/", views.unit_event_qr, name="unit_event_qr"),
+    path("unit/events/<int:event_id>/photo/", views.unit_photo, name="unit_photo"),
+    path("photos/<int:photo_id>/", views.service_photo, name="photo"),
     path("s/<str:token>/", public_views.served_check_in, name="served_check_in"),
 ]

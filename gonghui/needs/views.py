@@ -23,6 +23,7 @@ from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, NotFound
 from gonghui.core.event_labels import EVENT_LABELS
 from gonghui.core.text import TextKind, clean_text
+from gonghui.core.uploads import private_file_response
 from gonghui.meetings.access import access_meeting
 from gonghui.meetings.models import FollowUp, Meeting, Response
 from gonghui.needs import actions, queries
@@ -32,6 +33,7 @@ from gonghui.needs.access import (
     access_need_for_partner,
     access_partner_unit,
     access_service_event,
+    access_service_photo,
 )
 from gonghui.needs.forms import (
     AnswerForm,
@@ -706,4 +708,31 @@ def unit_event_qr(request: HttpRequest, event_id: int) -> HttpResponse:
             "qr": segno.make(url, error="m").svg_inline(scale=6, border=2, omitsize=True),
             "checked_in": event.served.filter(source="SELF").count(),
         },
+    )
+
+
+@staff_required
+@require_POST
+def unit_photo(request: HttpRequest, event_id: int) -> HttpResponse:
+    _my_unit(request)
+    event = access_service_event(request.user, event_id)
+    upload = request.FILES.get("photo")
+    if upload is None:
+        messages.error(request, gettext("Choose a photo."))
+        return redirect("needs:unit_need", need_id=event.need_id)
+    return _after(
+        request,
+        lambda: actions.do_add_service_photo(acting_user=request.user, event=event, upload=upload),
+        gettext("Photo added."),
+        "needs:unit_need",
+        need_id=event.need_id,
+    )
+
+
+@staff_required
+def service_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
+    """A photo of a service, to who may see its need (officer or a unit of its committee)."""
+    photo = access_service_photo(request.user, photo_id)
+    return private_file_response(  # type: ignore[return-value]  # a streaming response, served like any other
+        photo.photo, content_type=photo.content_type, filename=f"photo-{photo.pk}"
     )

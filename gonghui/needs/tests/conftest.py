@@ -137,3 +137,15 @@ def circle(personas: Personas) -> Circle:
         ganjiakou_committee=gjk,
         ganjiakou_need=gjk_need,
     )
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):  # type: ignore[no-untyped-def]
+    # Service photos land in a temporary directory, not the developer's var/media.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": tmp_path},
+        },
+    }

@@ -34,7 +34,7 @@ def test_a_unit_claims_schedules_counts_check_ins_and_closes_on_a_phone_and_the_
     tab.assert_fits_the_screen()
     tab.screenshot("needs-unit-home-phone")
     tab.press(page.get_by_role("link", name="三标段农民工理发难"))
-    expect(page.get_by_role("heading", name="认领")).to_be_visible()
+    expect(page.get_by_role("heading", name="认领", exact=True)).to_be_visible()
     tab.assert_fits_the_screen()
     tab.screenshot("needs-unit-need-phone")
     tab.press(page.get_by_role("button", name="我们来办"))
@@ -59,7 +59,7 @@ def test_a_unit_claims_schedules_counts_check_ins_and_closes_on_a_phone_and_the_
     for name, phone in [("李春贵", "13911110005"), ("刘强", "13911110007"), ("王建国", "13911110099")]:
         worker = open_tab("phone")
         worker.page.goto(check_in_url)
-        expect(worker.page.get_by_role("heading", name="签到")).to_be_visible()
+        expect(worker.page.get_by_role("heading", name="签到", exact=True)).to_be_visible()
         worker.assert_fits_the_screen()
         worker.page.get_by_label("姓名").fill(name)
         worker.page.get_by_label("手机号").fill(phone)

@@ -62,6 +62,11 @@ def partner_unit_of(acting_user: Any) -> PartnerUnit | None:
     return link.unit if link is not None else None
 
 
+def is_unit_admin(acting_user: Any) -> bool:
+    link = partner_link(acting_user)
+    return link is not None and link.is_unit_admin
+
+
 def needs_for_partner(acting_user: Any) -> QuerySet[Need]:
     """The needs posted to committees the user's unit belongs to (nothing for anyone else)."""
     unit = partner_unit_of(acting_user)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("committees/<int:committee_id>/", views.committee_detail, name="committee"),
     path("units/<int:unit_id>/staff/new/", views.partner_staff_create, name="partner_staff_create"),
     path("unit/", views.unit_home, name="unit_home"),
+    path("unit/staff/new/", views.unit_staff_create, name="unit_staff_create"),
     path("unit/<int:need_id>/", views.unit_need, name="unit_need"),
     path("unit/<int:need_id>/claim/", views.unit_claim, name="unit_claim"),
     path("unit/<int:need_id>/send-back/", views.unit_send_back, name="unit_send_back"),

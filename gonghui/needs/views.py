@@ -481,6 +481,7 @@ def unit_home(request: HttpRequest) -> HttpResponse:
             "tabs": PARTNER_TABS,
             "now": timezone.now(),
             "query": _query_without_page(request),
+            "is_unit_admin": queries.is_unit_admin(request.user),
         },
     )
 
@@ -736,3 +737,29 @@ def service_photo(request: HttpRequest, photo_id: int) -> HttpResponse:
     return private_file_response(  # type: ignore[return-value]  # a streaming response, served like any other
         photo.photo, content_type=photo.content_type, filename=f"photo-{photo.pk}"
     )
+
+
+@staff_required
+def unit_staff_create(request: HttpRequest) -> HttpResponse:
+    """The unit's own admin adds a colleague's login (the action checks the admin flag)."""
+    unit = _my_unit(request)
+    form = PartnerStaffForm(request.POST or None)
+    form.fields.pop("is_unit_admin")
+    if request.method == "POST" and form.is_valid():
+        c = form.cleaned_data
+        try:
+            actions.do_add_partner_staff(
+                acting_user=request.user,
+                unit=unit,
+                username=c["username"],
+                display_name=c["display_name"],
+                password=c["password"],
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(
+                request, gettext("Login created: hand the name and first password to your colleague.")
+            )
+            return redirect("needs:unit_home")
+    return render(request, "needs/unit_staff_form.html", {"unit": unit, "form": form})

@@ -74,7 +74,7 @@ def test_a_unit_claims_schedules_counts_check_ins_and_closes_on_a_phone_and_the_
     tab.press(page.get_by_role("link", name="三标段农民工理发难"))
     served = page.locator("form.served")
     served.get_by_label("服务人数").fill("91")
-    tab.press(served.get_by_role("button", name="登记"))
+    tab.press(served.get_by_role("button", name="记录"))
     expect(page.get_by_text("已登记服务人数。")).to_be_visible()
     page.locator("#close").get_by_label("已解决").check()
     tab.press(page.locator("#close").get_by_role("button", name="办结"))
@@ -88,7 +88,7 @@ def test_a_unit_claims_schedules_counts_check_ins_and_closes_on_a_phone_and_the_
     assert Served.objects.filter(event__need=need, source="SELF").count() == 3
 
     # 潞源's officer on a PC: the board (overdue first), the timeline, the rates.
-    office = open_tab("pc")
+    office = open_tab("desktop")
     opage = office.page
     kit.log_in(office, live_server.url, "luyuan")
     office.follow_nav("需求看板")

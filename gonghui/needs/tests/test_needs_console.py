@@ -84,3 +84,28 @@ def test_it_lets_officers_add_a_member_unit_and_its_login(circle):
     # 甘家口's officer cannot reach 潞源's committee at all.
     other = circle.personas.client(circle.personas.ganjiakou_officer)
     assert other.get(reverse("needs:committee", args=[circle.committee.pk])).status_code == 404
+
+
+def test_it_lets_the_units_admin_add_a_colleague_and_nobody_else(circle):
+    admin = circle.personas.client(circle.barber)
+    assert "添加同事" in admin.get(reverse("needs:unit_home")).content.decode()
+    response = admin.post(
+        reverse("needs:unit_staff_create"),
+        {"username": "barber2", "display_name": "二号理发师", "password": "a-long-Passw0rd-2026"},
+    )
+    assert response.status_code == 302
+    colleague = circle.volunteers.staff.get(user__username="barber2")
+    assert not colleague.is_unit_admin and colleague.user.password_change_required
+    # The colleague is no admin: the action refuses, the page says so.
+    from gonghui.accounts.models import User
+
+    User.objects.filter(username="barber2").update(password_change_required=False)
+    other = circle.personas.client(User.objects.get(username="barber2"))
+    response = other.post(
+        reverse("needs:unit_staff_create"),
+        {"username": "barber3", "display_name": "三号", "password": "a-long-Passw0rd-2026"},
+    )
+    assert (
+        response.status_code in (403, 200)
+        and not circle.volunteers.staff.filter(user__username="barber3").exists()
+    )

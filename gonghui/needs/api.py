@@ -23,7 +23,16 @@ from gonghui.needs.access import (
     access_work_type,
 )
 from gonghui.needs.actions import NeedData
-from gonghui.needs.models import Claim, Committee, DeadlineClass, Need, PartnerUnit, ServiceEvent, WorkType
+from gonghui.needs.models import (
+    Claim,
+    Committee,
+    DeadlineClass,
+    Need,
+    NeedSource,
+    PartnerUnit,
+    ServiceEvent,
+    WorkType,
+)
 from gonghui.needs.schemas import (
     AnswerIn,
     AreaRatesOut,
@@ -176,7 +185,7 @@ def post_need(request: HttpRequest, payload: NeedIn) -> tuple[int, Need]:
         if payload.enterprise_id
         else None,
     )
-    return 201, actions.do_post_need(acting_user=request.user, data=data, source="API")
+    return 201, actions.do_post_need(acting_user=request.user, data=data, source=NeedSource.API)
 
 
 @router.get("/{int:need_id}", response={200: NeedOut, **ERRORS})

@@ -133,7 +133,8 @@ class NeedSource(models.TextChoices):
     MEETING_ANSWER = "MEETING_ANSWER", _("Meeting questionnaire answer")
     MEETING_FOLLOW_UP = "MEETING_FOLLOW_UP", _("Meeting follow-up")
     QR_CONTACT = "QR_CONTACT", _("Site contact by QR code")
-    API = "API", _("API")
+    # Not "API": the console's menu says "API 接口", and a choice value must not read as a word on a page.
+    API = "API_CLIENT", _("Through the API")
 
 
 class Need(models.Model):

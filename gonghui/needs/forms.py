@@ -41,10 +41,11 @@ class NeedForm(forms.Form):
     # Ticked after the possible duplicates were shown: post anyway.
     confirm_duplicate = forms.BooleanField(label=_("Post it anyway"), required=False)
     # Carried from the meeting page ("post as a need"): the need links back to what was heard there.
-    meeting = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    response = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    follow_up = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    meeting_choice = LabelField(required=False, max_length=100, widget=forms.HiddenInput)
+    # Hidden: no label (an automatic English one would show on the page).
+    meeting = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
+    response = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
+    follow_up = forms.IntegerField(label="", required=False, widget=forms.HiddenInput)
+    meeting_choice = LabelField(label="", required=False, max_length=100, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, acting_user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

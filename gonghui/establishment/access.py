@@ -2,8 +2,8 @@ from typing import Any
 
 from gonghui.core.access import get_in_scope
 from gonghui.core.errors import Forbidden
-from gonghui.establishment.models import Establishment
-from gonghui.establishment.queries import cases_in_scope
+from gonghui.establishment.models import EnterpriseImport, Establishment
+from gonghui.establishment.queries import cases_in_scope, imports_in_scope
 from gonghui.orgs.scope import RANK_MANAGE_ENTERPRISES, rank_at
 
 
@@ -24,3 +24,7 @@ def access_case(user: Any, case_id: Any, *, write: bool = False) -> Establishmen
     if write and rank_at(user, case.enterprise.managing_unit) < RANK_MANAGE_ENTERPRISES:
         raise Forbidden()
     return case
+
+
+def access_import(user: Any, job_id: Any) -> EnterpriseImport:
+    return get_in_scope(imports_in_scope(user).select_related("managing_unit__region", "owner"), job_id)

@@ -5,18 +5,25 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import File, Form, Router
+from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from gonghui.accounts.models import User
 from gonghui.core.access import get_in_scope
-from gonghui.core.api_support import ERRORS, Pagination
+from gonghui.core.api_support import ERRORS, ErrorOut, Pagination
 from gonghui.core.errors import InvalidInput
 from gonghui.enterprises.access import access_enterprise
-from gonghui.establishment import actions, queries
-from gonghui.establishment.access import access_case
+from gonghui.establishment import actions, queries, tasks
+from gonghui.establishment.access import access_case, access_import
 from gonghui.establishment.actions import Applicant, AssemblyFacts, GroupMember, StageStep, UnionSpec
-from gonghui.establishment.models import Establishment, PipelineApplicant, Stage, StageRecord
+from gonghui.establishment.models import (
+    EnterpriseImport,
+    Establishment,
+    PipelineApplicant,
+    Stage,
+    StageRecord,
+)
 from gonghui.establishment.schemas import (
     ApplicantIn,
     ApplicantOut,
@@ -27,6 +34,7 @@ from gonghui.establishment.schemas import (
     CaseOpenIn,
     CaseOut,
     CoverageOut,
+    EnterpriseImportOut,
     EstablishIn,
     EstablishOut,
     PreparatoryGroupIn,
@@ -251,3 +259,44 @@ def drop_case(request: HttpRequest, case_id: int, payload: ReasonIn) -> Establis
 def reopen_case(request: HttpRequest, case_id: int, payload: ReasonIn) -> Establishment:
     case = access_case(request.user, case_id, write=True)
     return actions.do_reopen_case(acting_user=request.user, case=case, reason=payload.reason)
+
+
+# --- enterprise lists -------------------------------------------------------------------------------
+
+
+@router.post("/imports", response={202: EnterpriseImportOut, **ERRORS, 413: ErrorOut})
+def upload_enterprise_list(
+    request: HttpRequest,
+    file: UploadedFile = File(...),  # noqa: B008 - ninja's way of declaring a file part
+    managing_unit_id: int = Form(...),
+    source: str = Form("OTHER"),
+) -> tuple[int, EnterpriseImport]:
+    """Upload an enterprise list (.xlsx, .xls, .ods or .csv, multipart). It is checked at once as a dry run
+    (a job); poll GET /imports/{id} until status is CHECKED, then POST /imports/{id}/import."""
+    unit = access_org_unit(request.user, managing_unit_id)
+    job = actions.do_upload_enterprise_list(
+        acting_user=request.user,
+        managing_unit=unit,
+        source=source,
+        upload=file,
+        original_name=file.name or "list",
+    )
+    tasks.check_enterprise_list.enqueue(job.pk)
+    job.refresh_from_db()
+    return 202, job
+
+
+@router.get("/imports/{int:job_id}", response={200: EnterpriseImportOut, **ERRORS})
+def enterprise_list_status(request: HttpRequest, job_id: int) -> EnterpriseImport:
+    return access_import(request.user, job_id)
+
+
+@router.post("/imports/{int:job_id}/import", response={202: EnterpriseImportOut, **ERRORS})
+def import_enterprise_list(request: HttpRequest, job_id: int) -> tuple[int, EnterpriseImport]:
+    """Import the good rows of a checked list (once); the job's counters then say what was written."""
+    job = actions.do_request_enterprise_import(
+        acting_user=request.user, job=access_import(request.user, job_id)
+    )
+    tasks.import_enterprise_list.enqueue(job.pk)
+    job.refresh_from_db()
+    return 202, job

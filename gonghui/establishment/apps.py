@@ -33,6 +33,9 @@ class EstablishmentConfig(AppConfig):
                 "establishment_paused": _("Establishment case paused"),
                 "establishment_dropped": _("Establishment case dropped"),
                 "establishment_reopened": _("Establishment case reopened"),
+                "enterprise_list_uploaded": _("Enterprise list uploaded"),
+                "enterprise_import_requested": _("Enterprise list import started"),
+                "enterprises_imported": _("Enterprises imported"),
             }
         )
         # The lower apps' actions (meetings, enterprises) must not import this app, so the case listens to

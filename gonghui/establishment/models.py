@@ -247,3 +247,67 @@ class PipelineApplicant(models.Model):
 
     def __str__(self) -> str:
         return f"applicant #{self.pk} of case #{self.case_id}"
+
+
+class EnterpriseImport(models.Model):
+    """A list of enterprises a district got from the tax office, social insurance or the market regulator:
+    checked first (dry run, with a problem report), then imported; idempotent by USCC."""
+
+    class Status(models.TextChoices):
+        QUEUED = "QUEUED", _("Waiting")
+        CHECKING = "CHECKING", _("Checking")
+        CHECKED = "CHECKED", _("Checked")
+        IMPORTING = "IMPORTING", _("Importing")
+        DONE = "DONE", _("Imported")
+        REFUSED = "REFUSED", _("Refused")
+        FAILED = "FAILED", _("Failed")
+
+    class Source(models.TextChoices):
+        TAX = "TAX", _("Tax office")
+        SOCIAL_INSURANCE = "SOCIAL_INSURANCE", _("Social insurance")
+        MARKET_REGULATOR = "MARKET_REGULATOR", _("Market regulator")
+        OTHER = "OTHER", _("Other")
+
+    managing_unit = models.ForeignKey("orgs.OrgUnit", on_delete=models.PROTECT, related_name="+")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    source = models.CharField(_("source"), max_length=20, choices=Source.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.QUEUED)
+    original_name = models.CharField(max_length=200)
+    file = models.FileField(upload_to="establishment/imports/", max_length=300)
+    file_kind = models.CharField(max_length=10, blank=True)
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    rejected_count = models.PositiveIntegerField(default=0)
+    committed = models.BooleanField(default=False)
+    error_code = models.CharField(max_length=50, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    report_file = models.FileField(upload_to="establishment/reports/", max_length=300, blank=True)
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"enterprise import #{self.pk}"
+
+
+class EmployeeCount(models.Model):
+    """The history of an enterprise's employee counts: one row each time a list (or an officer) brings a
+    different count, so a district sees when an enterprise crossed 100."""
+
+    enterprise = models.ForeignKey("enterprises.Enterprise", on_delete=models.CASCADE, related_name="+")
+    employee_count = models.PositiveIntegerField()
+    female_employee_count = models.PositiveIntegerField()
+    source = models.CharField(max_length=20)
+    import_job = models.ForeignKey(
+        EnterpriseImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["enterprise", "recorded_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.employee_count} staff at enterprise #{self.enterprise_id}"

@@ -9,7 +9,7 @@ from django.db.models import Count, Q, QuerySet
 from gonghui.core.models import AuditEvent
 from gonghui.enterprises.models import Enterprise
 from gonghui.enterprises.queries import enterprises_in_scope
-from gonghui.establishment.models import STAGE_ORDER, Establishment, Stage, StageRecord
+from gonghui.establishment.models import STAGE_ORDER, EnterpriseImport, Establishment, Stage, StageRecord
 from gonghui.establishment.rules import default_rules
 from gonghui.orgs.models import Region
 from gonghui.orgs.scope import RANK_READ, path_q
@@ -226,3 +226,18 @@ def case_events(case: Establishment) -> QuerySet[AuditEvent]:
         .select_related("actor")
         .order_by("created_at", "pk")
     )
+
+
+def imports_in_scope(acting_user: Any) -> QuerySet[EnterpriseImport]:
+    """Enterprise lists imported for a union in the user's area (officers who may manage enterprises)."""
+    from gonghui.orgs.scope import RANK_MANAGE_ENTERPRISES
+
+    return EnterpriseImport.objects.filter(
+        path_q(acting_user, "managing_unit__path", min_rank=RANK_MANAGE_ENTERPRISES)
+    )
+
+
+def employee_count_history(enterprise: Enterprise) -> QuerySet[Any]:
+    from gonghui.establishment.models import EmployeeCount
+
+    return EmployeeCount.objects.filter(enterprise=enterprise).order_by("recorded_at", "pk")

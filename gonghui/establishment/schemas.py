@@ -3,7 +3,14 @@ import datetime
 from ninja import Field, Schema
 
 from gonghui.core.api_support import FreeText, Id, LabelText, NameText, api_enum
-from gonghui.establishment.models import Establishment, PipelineApplicant, Stage, StageRecord, UnionPath
+from gonghui.establishment.models import (
+    EnterpriseImport,
+    Establishment,
+    PipelineApplicant,
+    Stage,
+    StageRecord,
+    UnionPath,
+)
 
 StageEnum = api_enum("EstablishmentStage", Stage)
 StatusEnum = api_enum("EstablishmentStatus", Establishment.Status)
@@ -175,3 +182,29 @@ class BoardColumnOut(Schema):
     stage: StageEnum  # type: ignore[valid-type]
     label: str
     cases: list[CaseOut]
+
+
+ImportSourceEnum = api_enum("EnterpriseImportSource", EnterpriseImport.Source)
+
+
+class EnterpriseImportOut(Schema):
+    id: int
+    managing_unit_id: int
+    source: str
+    status: str
+    original_name: str
+    file_kind: str
+    committed: bool
+    rows_total: int
+    rows_done: int
+    created_count: int
+    updated_count: int
+    unchanged_count: int
+    rejected_count: int
+    error_code: str
+    error_message: str
+    has_report: bool
+
+    @staticmethod
+    def resolve_has_report(obj: EnterpriseImport) -> bool:
+        return bool(obj.report_file)

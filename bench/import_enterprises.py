@@ -118,6 +118,14 @@ def main() -> None:
             kind="CITY",
             region=Region.objects.get(code="110000"),
         )
+    from django.utils import timezone as tz
+
+    from gonghui.orgs.models import RoleAssignment
+
+    # The importer holds a city role, as a city officer importing the whole city's list would.
+    RoleAssignment.objects.get_or_create(
+        user=admin, unit=city, role="CITY_ADMIN", defaults={"granted_at": tz.now()}
+    )
     streets = [
         (s.parent.name, s.name) for s in Region.objects.filter(level="STREET").select_related("parent")
     ]

@@ -16,6 +16,7 @@ from gonghui.accounts.models import User
 from gonghui.enterprises.models import Worksite
 from gonghui.needs import actions
 from gonghui.needs.actions import NeedData, PartnerUnitData
+from gonghui.needs.catalogue import ensure_default_catalogue
 from gonghui.needs.models import Committee, DeadlineClass, Need, PartnerUnit, Sector, WorkType
 from gonghui.orgs.models import Role
 
@@ -72,6 +73,7 @@ def load_needs_demo(story: Any, *, demo_password: str) -> None:
         founded_date=founded,
         now=_at(founded, 10),
     )
+    ensure_default_catalogue()  # a flushed test database has lost the migration's rows
     types = {w.code: w for w in WorkType.objects.all()}
     units: dict[str, PartnerUnit] = {}
     specs = [

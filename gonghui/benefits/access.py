@@ -3,7 +3,7 @@
 from typing import Any
 
 from gonghui.benefits import queries
-from gonghui.benefits.models import BenefitPlan, ClaimReceipt, FeedImportJob, ReimbursementClaim
+from gonghui.benefits.models import BenefitPlan, ClaimReceipt, FeedImportJob, PayoutBatch, ReimbursementClaim
 from gonghui.core.access import get_in_scope
 
 
@@ -24,3 +24,7 @@ def access_plan(user: Any, plan_id: Any) -> BenefitPlan:
 
 def access_feed_job(user: Any, job_id: Any) -> FeedImportJob:
     return get_in_scope(queries.feed_jobs_in_scope(user).select_related("unit", "owner"), job_id)
+
+
+def access_batch(user: Any, batch_id: Any) -> PayoutBatch:
+    return get_in_scope(queries.batches_in_scope(user).select_related("branch"), batch_id)

@@ -21,5 +21,11 @@ class BenefitsConfig(AppConfig):
                 "settlement_feed_commit_requested": _("Settlement feed import started"),
                 "settlement_rows_imported": _("Settlement rows imported"),
                 "manual_claim_created": _("Manual reimbursement claim made"),
+                "claim_approved": _("Reimbursement claim approved by a reviewer"),
+                "claim_refused": _("Reimbursement claim refused by a reviewer"),
+                "payout_batches_created": _("Payout batches sent to the bank"),
+                "payout_paid": _("Bank confirmed a payout"),
+                "payout_failed": _("Bank reported a failed payout"),
+                "payout_result_repeated": _("Bank sent a payout result again"),
             }
         )

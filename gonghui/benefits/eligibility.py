@@ -34,6 +34,7 @@ class Refusal(TextChoices):
     LEVEL_NOT_COVERED = "hospital_level_not_covered", _("The plan does not cover this hospital level")
     BELOW_DEDUCTIBLE = "below_deductible", _("The amount does not exceed the deductible")
     YEAR_CAP_REACHED = "year_cap_reached", _("This year's cap has been reached")
+    REFUSED_BY_REVIEWER = "refused_by_reviewer", _("Refused by the reviewer")
 
 
 @dataclass(frozen=True)

@@ -153,3 +153,17 @@ class FeedUploadForm(forms.Form):
     def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    note = FreeTextField(label=_("Note (the reason, when refusing)"), max_length=300, required=False)
+
+
+class SelfPhoneForm(forms.Form):
+    phone = forms.CharField(label=_("Mobile phone"), max_length=20)
+    code = forms.CharField(label=_("Verification code"), max_length=10, required=False)

@@ -100,6 +100,8 @@ class ReimbursementClaim(models.Model):
         APPROVED = "APPROVED", _("Approved")
         REVIEW = "REVIEW", _("Awaiting review")
         REFUSED = "REFUSED", _("Refused")
+        PAYING = "PAYING", _("Sent to the bank")
+        PAID = "PAID", _("Paid to the card")
 
     class Source(models.TextChoices):
         FEED = "FEED", _("Settlement feed")
@@ -130,7 +132,14 @@ class ReimbursementClaim(models.Model):
     after_bands_fen = models.PositiveBigIntegerField(default=0)
     after_claim_cap_fen = models.PositiveBigIntegerField(default=0)
     payable_fen = models.PositiveBigIntegerField(_("payable (fen)"), default=0)
+    # What this claim holds of its year accumulator: charged when approved (by the feed or a reviewer),
+    # given back when a correction or a reviewer takes the approval away — never twice.
+    accumulated_fen = models.PositiveBigIntegerField(default=0)
     status = models.CharField(max_length=8, choices=Status.choices)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
     refusal_code = models.CharField(max_length=32, blank=True)
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_by = models.ForeignKey(
@@ -292,3 +301,64 @@ class FeedProblem(models.Model):
 
     def __str__(self) -> str:
         return f"row {self.row} {self.code}"
+
+
+class PayoutBatch(models.Model):
+    """Approved claims sent together to one bank branch's back office (the branch of the members' cards).
+    The bank pulls the batch's payouts over the signed partner API and posts each one's result."""
+
+    class Status(models.TextChoices):
+        SENT = "SENT", _("Sent to the bank")
+        CLOSED = "CLOSED", _("Every payout answered")
+
+    branch = models.ForeignKey("cards.BankBranch", on_delete=models.PROTECT, related_name="payout_batches")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENT)
+    payouts_count = models.PositiveIntegerField(default=0)
+    total_fen = models.PositiveBigIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"payout batch #{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"GHP{self.pk:08d}"
+
+
+class Payout(models.Model):
+    """One claim's money to one card. At most one payout of a claim is live or paid (a database
+    constraint): a failed one may be followed by another, a paid one never."""
+
+    class Status(models.TextChoices):
+        SENT = "SENT", _("Awaiting the bank")
+        PAID = "PAID", _("Paid")
+        FAILED = "FAILED", _("Failed")
+
+    batch = models.ForeignKey(PayoutBatch, on_delete=models.PROTECT, related_name="payouts")
+    claim = models.ForeignKey(ReimbursementClaim, on_delete=models.PROTECT, related_name="payouts")
+    card = models.ForeignKey("cards.Card", on_delete=models.PROTECT, related_name="+")
+    amount_fen = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.SENT)
+    bank_reference = models.CharField(max_length=64, blank=True)
+    failure_code = models.CharField(max_length=32, blank=True)
+    failure_note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status__in=["SENT", "PAID"]),
+                name="payout_one_live_per_claim",
+            ),
+            models.CheckConstraint(condition=models.Q(amount_fen__gt=0), name="payout_positive"),
+        ]
+        indexes = [models.Index(fields=["batch", "status"])]
+
+    def __str__(self) -> str:
+        return f"payout #{self.pk} {self.status}"

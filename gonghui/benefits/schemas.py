@@ -1,10 +1,11 @@
 import datetime
+from typing import Literal
 
 from ninja import Field, Schema
 
 from gonghui.benefits.eligibility import Refusal
-from gonghui.benefits.models import BenefitKind, BenefitPlan, HospitalLevel, ReimbursementClaim
-from gonghui.core.api_support import Id, NameText, api_enum
+from gonghui.benefits.models import BenefitKind, BenefitPlan, HospitalLevel, Payout, ReimbursementClaim
+from gonghui.core.api_support import FreeText, Id, LabelText, NameText, api_enum
 
 ClaimStatus = api_enum("BenefitClaimStatus", ReimbursementClaim.Status)
 ClaimSource = api_enum("BenefitClaimSource", ReimbursementClaim.Source)
@@ -99,3 +100,77 @@ class ClaimFilterIn(Schema):
     status: ClaimStatus | None = None  # type: ignore[valid-type]
     kind: Kind | None = None  # type: ignore[valid-type]
     union_id: Id | None = None
+
+
+class ReviewIn(Schema):
+    approve: bool
+    note: FreeText = Field("", max_length=300)
+
+
+class BatchOut(Schema):
+    id: int
+    reference: str
+    branch_id: int
+    status: str
+    payouts_count: int
+    total_fen: Fen
+    created_at: datetime.datetime
+    closed_at: datetime.datetime | None
+
+
+class BatchesOut(Schema):
+    batches: list[BatchOut]
+    without_card: int
+
+
+class LineOut(Schema):
+    label: str
+    approved_fen: Fen
+    sent_fen: Fen
+    paid_fen: Fen
+    failed_fen: Fen
+    outstanding_fen: Fen
+    payouts: int
+    balanced: bool
+
+
+class ReconciliationOut(Schema):
+    batches: list[LineOut]
+    days: list[LineOut]
+    total: LineOut
+    approved_unsent_fen: Fen
+    balanced: bool
+
+
+PayoutStatus = api_enum("BenefitPayoutStatus", Payout.Status)
+
+
+class PartnerPayoutOut(Schema):
+    """What the bank needs to credit the card: the payout, its batch, the amount, the card number, the
+    holder's name."""
+
+    id: int
+    batch_reference: str = Field(..., alias="batch.reference")
+    amount_fen: Fen
+    card_number: str = Field(..., alias="card.number")
+    name: str = Field(..., alias="claim.person.name")
+    status: PayoutStatus  # type: ignore[valid-type]
+    bank_reference: str
+    created_at: datetime.datetime
+
+
+class PartnerPayoutPage(Schema):
+    items: list[PartnerPayoutOut]
+    count: int
+
+
+class PayoutResultIn(Schema):
+    status: Literal["PAID", "FAILED"]
+    bank_reference: LabelText = Field("", max_length=64)
+    failure_code: Literal["", "card_closed", "card_frozen", "account_mismatch", "bank_error", "other"] = ""
+    note: LabelText = Field("", max_length=200)
+
+
+class PayoutResultOut(Schema):
+    payout: PartnerPayoutOut
+    changed: bool

@@ -16,4 +16,9 @@ urlpatterns = [
     path("feeds/<int:job_id>/", views.feed_detail, name="feed"),
     path("feeds/<int:job_id>/commit/", views.feed_commit, name="feed_commit"),
     path("feeds/<int:job_id>/report/", views.feed_report, name="feed_report"),
+    path("claims/<int:claim_id>/review/", views.claim_review, name="claim_review"),
+    path("payouts/", views.batch_list, name="batches"),
+    path("payouts/<int:batch_id>/", views.batch_detail, name="batch"),
+    path("reconciliation/", views.reconciliation_report, name="reconciliation"),
+    path("self/", views.self_service, name="self_service"),
 ]

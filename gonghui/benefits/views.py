@@ -12,21 +12,31 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from gonghui.benefits import queries, tasks
-from gonghui.benefits.access import access_claim, access_feed_job, access_plan, access_receipt
+from gonghui.benefits.access import access_batch, access_claim, access_feed_job, access_plan, access_receipt
 from gonghui.benefits.actions.feed import RANK_IMPORT_FEED, do_request_feed_commit, do_upload_settlement_feed
 from gonghui.benefits.actions.manual import ManualClaimData, do_create_manual_claim
+from gonghui.benefits.actions.payouts import do_create_payout_batches
 from gonghui.benefits.actions.plans import (
     do_create_benefit_plan,
     do_supersede_benefit_plan,
     do_update_benefit_plan,
 )
+from gonghui.benefits.actions.review import do_review_claim
 from gonghui.benefits.eligibility import Refusal
 from gonghui.benefits.feed_file import COLUMNS, write_feed
-from gonghui.benefits.forms import FeedUploadForm, ManualClaimForm, PlanForm, to_fen
+from gonghui.benefits.forms import (
+    FeedUploadForm,
+    ManualClaimForm,
+    PlanForm,
+    ReviewForm,
+    SelfPhoneForm,
+    to_fen,
+)
 from gonghui.benefits.models import BenefitKind, ReimbursementClaim
 from gonghui.core.access import parse_id
 from gonghui.core.console import apply_error, staff_required
 from gonghui.core.errors import DomainError, NotFound
+from gonghui.core.http import client_ip
 from gonghui.core.uploads import private_file_response
 from gonghui.members.queries import search_members
 from gonghui.orgs.models import OrgUnit
@@ -82,6 +92,8 @@ def claim_detail(request: HttpRequest, claim_id: int) -> HttpResponse:
             "refusal_label": Refusal(claim.refusal_code).label if claim.refusal_code else "",
             "receipts": claim.receipts.order_by("pk"),
             "adjustments": claim.adjustments.order_by("pk"),
+            "payouts": claim.payouts.select_related("batch").order_by("pk"),
+            "review_form": ReviewForm() if claim.status == ReimbursementClaim.Status.REVIEW else None,
         },
     )
 
@@ -241,3 +253,109 @@ def feed_template(request: HttpRequest) -> HttpResponse:
     write_feed(buffer, [])
     buffer.seek(0)
     return FileResponse(buffer, as_attachment=True, filename="医保结算明细模板.xlsx")  # type: ignore[return-value]
+
+
+# ---- review, payouts, reconciliation ---------------------------------------------------------------
+
+
+@staff_required
+@require_POST
+def claim_review(request: HttpRequest, claim_id: int) -> HttpResponse:
+    claim = access_claim(request.user, claim_id)
+    form = ReviewForm(request.POST)
+    if form.is_valid():
+        try:
+            do_review_claim(
+                acting_user=request.user,
+                claim=claim,
+                approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, gettext_lazy("Saved."))
+    else:
+        messages.error(request, gettext_lazy("Choose approve or refuse."))
+    return redirect("benefits:claim", claim_id=claim.pk)
+
+
+@staff_required
+def batch_list(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            outcome = do_create_payout_batches(acting_user=request.user)
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(
+                request,
+                gettext_lazy("%(n)s batch(es) sent to the bank; %(w)s claim(s) wait for a live card.")
+                % {"n": len(outcome.batches), "w": outcome.without_card},
+            )
+        return redirect("benefits:batches")
+    page = Paginator(queries.list_batches(acting_user=request.user), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "benefits/batch_list.html", {"page": page})
+
+
+@staff_required
+def batch_detail(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = access_batch(request.user, batch_id)
+    payouts = queries.list_batch_payouts(acting_user=request.user, batch=batch)
+    page = Paginator(payouts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "benefits/batch_detail.html", {"batch": batch, "page": page})
+
+
+@staff_required
+def reconciliation_report(request: HttpRequest) -> HttpResponse:
+    report = queries.reconciliation(acting_user=request.user)
+    return render(
+        request,
+        "benefits/reconciliation.html",
+        {
+            "report": report,
+            "total_lines": [report.total],
+            "batch_lines": [line for _batch, line in report.batches],
+        },
+    )
+
+
+# ---- the member's own page (no login: the number proven by SMS code, as for the card) --------------
+
+SELF_TICKET = "benefits_self_ticket"
+
+
+def self_service(request: HttpRequest) -> HttpResponse:
+    """Claims, amounts and payment status of the verified number's person — nothing else."""
+    from gonghui.cards import selfservice
+
+    phone = selfservice.verified_phone(request.session.get(SELF_TICKET, ""))
+    form = SelfPhoneForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("step") == "send":
+                selfservice.do_send_card_self_code(
+                    phone=form.cleaned_data["phone"], address=client_ip(request)
+                )
+                messages.success(
+                    request, gettext_lazy("If this number belongs to a union member, a code is on its way.")
+                )
+                form = SelfPhoneForm(initial={"phone": form.cleaned_data["phone"]})
+                return render(request, "benefits/self.html", {"form": form, "code_sent": True})
+            request.session[SELF_TICKET] = selfservice.do_verify_card_self_code(
+                phone=form.cleaned_data["phone"], code=form.cleaned_data["code"]
+            )
+            return redirect("benefits:self_service")
+        except DomainError as error:
+            apply_error(form, error)
+            return render(
+                request, "benefits/self.html", {"form": form, "code_sent": request.POST.get("step") != "send"}
+            )
+    if phone is None:
+        return render(request, "benefits/self.html", {"form": form})
+    claims = list(queries.claims_of_phone(phone))
+    for claim in claims:
+        claim.refusal_label = Refusal(claim.refusal_code).label if claim.refusal_code else ""  # type: ignore[attr-defined]
+    return render(request, "benefits/self_status.html", {"claims": claims})

@@ -222,6 +222,7 @@ class _Computer:
         if result.payable_fen == 0:
             return _refuse(claim, Refusal.YEAR_CAP_REACHED)
         claim.payable_fen = result.payable_fen
+        claim.accumulated_fen = result.payable_fen
         claim.status = Status.APPROVED
         claim.refusal_code = ""
         claim.note = gettext("Capped by what was left of this year's cap.") if result.capped_by_year else ""
@@ -231,17 +232,19 @@ class _Computer:
         return claim
 
     def release(self, claim: ReimbursementClaim) -> None:
-        """Give back what an approved claim took from its accumulator (before it is recomputed)."""
-        if claim.status != Status.APPROVED or claim.plan_id is None or claim.payable_fen == 0:
+        """Give back what the claim holds of its accumulator (before it is recomputed)."""
+        if claim.accumulated_fen == 0:
             return
         key = (claim.person_id, claim.service_date.year, claim.kind)
         accumulator = self.accumulators[key]
-        accumulator.used_fen -= claim.payable_fen
+        accumulator.used_fen -= claim.accumulated_fen
+        claim.accumulated_fen = 0
         self.touched.add(key)
 
 
 def _refuse(claim: ReimbursementClaim, refusal: Refusal) -> ReimbursementClaim:
     claim.status = Status.REFUSED
+    claim.accumulated_fen = 0
     claim.refusal_code = refusal.value
     claim.payable_fen = 0
     claim.note = ""
@@ -276,6 +279,7 @@ CLAIM_FIELDS = [
     "after_bands_fen",
     "after_claim_cap_fen",
     "payable_fen",
+    "accumulated_fen",
     "status",
     "refusal_code",
     "note",
@@ -386,6 +390,21 @@ def _import_rows(*, job: FeedImportJob, rows: list[SettlementRow], now: datetime
                 )
             )
             outcome.counts["unchanged"] += 1
+            continue
+        if stored is not None and stored.claim.status in (Status.PAYING, Status.PAID):
+            # The money is at the bank or on the card: a reviewer settles the difference, not the feed.
+            outcome.problems.append(
+                RowProblem(
+                    row.row,
+                    "结算单号",
+                    "settlement_corrected_after_payment",
+                    gettext(
+                        "The claim of this settlement is already paid or being paid; the correction was not "
+                        "applied. Ask the district to review it."
+                    ),
+                )
+            )
+            outcome.counts["rejected"] += 1
             continue
         accepted.append((row, person_id))
         keys.add((person_id, row.service_date.year, row.kind))

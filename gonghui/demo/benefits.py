@@ -2,7 +2,7 @@
 in public sources); 北京银行海淀支行 whose back office issues cards over the partner API; at 新意互动's
 union (made by the 建会 story, or here if that part is not loaded) 韩梅, a member for three months, has the
 service card with the medical-insurance link and was in hospital three weeks ago — her 二次报销 is approved
-from the district's settlement feed; 杜鹏 joined twelve days ago and his treatment a month ago is refused
+from the district's settlement feed, sent to the bank in a payout batch and confirmed paid to her card; 杜鹏 joined twelve days ago and his treatment a month ago is refused
 (not a member on the date of service). Everything goes through the actions and the feed import job;
 loading twice changes nothing."""
 
@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from gonghui.accounts.models import User
 from gonghui.benefits.actions.feed import do_request_feed_commit, do_upload_settlement_feed
+from gonghui.benefits.actions.payouts import PayoutResult, do_create_payout_batches, do_record_payout_result
 from gonghui.benefits.actions.plans import PlanData, do_create_benefit_plan
 from gonghui.benefits.calculation import Band
 from gonghui.benefits.feed_file import write_feed
@@ -138,6 +139,13 @@ def load_benefits_demo(story: Any) -> None:
     do_request_feed_commit(acting_user=officer, job=job)
     job = run_feed_import(FeedImportJob.objects.get(pk=job.pk), commit=True)
     build_report(job)
+    # 海淀区's officer sends the approved claim to the bank; its back office (the simulated bank) pays it.
+    outcome = do_create_payout_batches(acting_user=officer)
+    for batch in outcome.batches:
+        for payout in batch.payouts.order_by("pk"):
+            do_record_payout_result(
+                key=key, payout=payout, result=PayoutResult("PAID", bank_reference=f"BOBHD{payout.pk:010d}")
+            )
 
 
 def _xinyi_union(story: Any, admin: User) -> OrgUnit:

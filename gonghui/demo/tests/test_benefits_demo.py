@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from gonghui.benefits.models import BenefitPlan, FeedImportJob, ReimbursementClaim, Settlement
+from gonghui.benefits.models import BenefitPlan, FeedImportJob, PayoutBatch, ReimbursementClaim, Settlement
 
 
 def story() -> dict[str, tuple[str, str, int]]:
@@ -14,7 +14,9 @@ def test_it_tells_the_benefit_story_once(db):
     call_command("demo")
     first = story()
     # 韩梅: 15,210.50 self-paid; 13,910.50 above the 1,300 deductible: 10,000 at 50 % + 3,910.50 at 60 %.
-    assert first == {"韩梅": ("APPROVED", "", 734_630), "杜鹏": ("REFUSED", "not_member_on_date", 0)}
+    assert first == {"韩梅": ("PAID", "", 734_630), "杜鹏": ("REFUSED", "not_member_on_date", 0)}
+    batch = PayoutBatch.objects.get()
+    assert (batch.branch.code, batch.status, batch.total_fen) == ("BOB-HD", "CLOSED", 734_630)
     claim = ReimbursementClaim.objects.get(person__name="韩梅")
     assert claim.union.code == "BJ-HD-GJK-XY" and claim.union.name == "北京新意互动广告有限公司工会"
     assert all(plan.is_example and "示例" in plan.name for plan in BenefitPlan.objects.all())
@@ -23,3 +25,4 @@ def test_it_tells_the_benefit_story_once(db):
     call_command("demo")
     assert story() == first
     assert Settlement.objects.count() == 2 and FeedImportJob.objects.count() == 1
+    assert PayoutBatch.objects.count() == 1

@@ -129,6 +129,54 @@ def run_simulation(
     return result
 
 
+# The 二次报销 payouts routed to the branch (gonghui/benefits, docs/benefits.md): the bank credits the card and
+# posts each result. Reached by URL only: cards does not import benefits.
+PAYOUTS = "/api/v1/benefits/partner/payouts"
+
+
+@dataclass
+class PayoutSimResult:
+    paid: int = 0
+    failed: int = 0
+    repeats_unchanged: int = 0
+    retries: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def run_payouts(client: PartnerClient, *, fail_every: int = 0, repeat_posts: bool = False) -> PayoutSimResult:
+    """Pay every payout waiting at the branch (SENT), failing every Nth with card_frozen."""
+    result = PayoutSimResult()
+    counter = SimResult()
+    done = 0
+    seen: set[int] = set()
+    while True:
+        page = client.call("GET", f"{PAYOUTS}?status=SENT&limit=100", result=counter)
+        items = [p for p in page["items"] if p["id"] not in seen]
+        if not items:
+            break
+        for payout in items:
+            seen.add(payout["id"])
+            done += 1
+            if fail_every and done % fail_every == 0:
+                answer = {"status": "FAILED", "failure_code": "card_frozen", "note": "simulated"}
+            else:
+                answer = {"status": "PAID", "bank_reference": f"SIM{payout['id']:012d}"}
+            path = f"{PAYOUTS}/{payout['id']}/result"
+            client.call("POST", path, answer, result=counter)
+            if repeat_posts:
+                again = client.call("POST", path, answer, result=counter)
+                if again["changed"]:
+                    result.errors.append(f"repeat of payout #{payout['id']} changed it")
+                else:
+                    result.repeats_unchanged += 1
+            if answer["status"] == "PAID":
+                result.paid += 1
+            else:
+                result.failed += 1
+    result.retries = counter.retries
+    return result
+
+
 class Command(BaseCommand):
     help = "Play a bank's back office against the partner API over HTTP (docs/cards.md)."
 
@@ -147,6 +195,8 @@ class Command(BaseCommand):
         parser.add_argument("--repeat-posts", action="store_true", help="post every status twice")
         parser.add_argument("--no-activate", action="store_true", help="issue only, do not activate")
         parser.add_argument("--limit", type=int, default=0, help="stop after this many applications")
+        parser.add_argument("--payouts", action="store_true", help="also pay the 二次报销 payouts waiting")
+        parser.add_argument("--fail-payout-every", type=int, default=0, help="fail every Nth payout")
 
     def handle(self, *args: Any, **options: Any) -> None:
         key_id, secret, bin_prefix = options["key_id"], options["secret"], options["bin"]
@@ -175,5 +225,16 @@ class Command(BaseCommand):
             f"issued {result.issued}, activated {result.activated}, rejected {result.rejected}, "
             f"repeats unchanged {result.repeats_unchanged}, retries {result.retries}"
         )
-        if result.errors:
-            raise CommandError("; ".join(result.errors[:5]))
+        errors = list(result.errors)
+        if options["payouts"]:
+            paid = run_payouts(
+                PartnerClient(options["url"], key_id, secret),
+                fail_every=options["fail_payout_every"],
+                repeat_posts=options["repeat_posts"],
+            )
+            self.stdout.write(
+                f"payouts paid {paid.paid}, failed {paid.failed}, repeats unchanged {paid.repeats_unchanged}"
+            )
+            errors += paid.errors
+        if errors:
+            raise CommandError("; ".join(errors[:5]))

@@ -162,7 +162,7 @@ def do_record_payout_result(
     if payout.batch.branch_id != key.branch_id:
         raise Forbidden()
     claim = (
-        ReimbursementClaim.objects.select_for_update()
+        ReimbursementClaim.objects.select_for_update(of=("self",))
         .select_related("union", "person")
         .get(pk=payout.claim_id)
     )

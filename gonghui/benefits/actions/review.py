@@ -47,7 +47,11 @@ def do_review_claim(
     if rank_at(acting_user, claim.union) < RANK_REVIEW:
         raise Forbidden()
     note = clean_text(note, TextKind.FREE_TEXT, field="note")[:300]
-    claim = ReimbursementClaim.objects.select_for_update().select_related("plan", "union").get(pk=claim.pk)
+    claim = (
+        ReimbursementClaim.objects.select_for_update(of=("self",))
+        .select_related("plan", "union")
+        .get(pk=claim.pk)
+    )
     if claim.status != Status.REVIEW:
         raise NotAwaitingReview()
     plan = claim.plan

@@ -177,13 +177,16 @@ OBJECT_LABELS: dict[str, Any] = {
 # Names an action writes into changed_fields that are not a field of the object's model (relations
 # touched, or a form's names), and model fields whose verbose_name was never given.
 FIELD_LABELS: dict[str, Any] = {
+    "activated_at": _("Activated at"),
     "address": _("Address"),
     "api_tokens": _("API tokens"),
+    "area_m2": _("Area (m²)"),
     "attempts": _("Tries"),
     "authorised_at": _("Authorised at"),
     "called_at": _("Called up at"),
     "card_box": _("Card box"),
     "branch": _("Bank branch"),
+    "check_score": _("On-site check score"),
     "code": _("Code"),
     "completed_at": _("Completed at"),
     "consent": _("Consent"),
@@ -194,9 +197,11 @@ FIELD_LABELS: dict[str, Any] = {
     "done_at": _("Done at"),
     "education": _("Education"),
     "employer": _("Employer"),
+    "equipment": _("Equipment"),
     "employer_name": _("Employer"),
     "employment_status": _("Employment status"),
     "ethnicity": _("Ethnic group"),
+    "facility_type": _("Facility type"),
     "follow_ups": _("Follow-ups"),
     "gender": _("Gender"),
     "held_at": _("Held at"),
@@ -216,6 +221,7 @@ FIELD_LABELS: dict[str, Any] = {
     "meeting": _("Meeting"),
     "members": _("Members"),
     "name": _("Name"),
+    "opening_hours": _("Opening hours"),
     "paired_at": _("Paired at"),
     "pairing_expires_at": _("Pairing code expiry"),
     "pairing_token_hash": _("Pairing code"),
@@ -253,6 +259,16 @@ FIELD_LABELS: dict[str, Any] = {
     "warnings": _("Warnings"),
     "worksite": _("Worksite"),
 }
+
+
+def register_field_labels(labels: dict[str, Any]) -> None:
+    """An app above core names the fields its actions write into changed_fields (from AppConfig.ready()),
+    as register_event_labels does for event types: the audit log shows no field by its code."""
+    clashes = {name for name, label in labels.items() if name in FIELD_LABELS and FIELD_LABELS[name] != label}
+    if clashes:
+        raise ValueError(f"fields labelled twice: {sorted(clashes)}")
+    FIELD_LABELS.update(labels)
+
 
 # Events written with no acting user come from one of three places; these say which (the event's type
 # or its details tell, so no column is needed): the worker's own phone, the host's link, a partner bank.

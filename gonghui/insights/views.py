@@ -2,11 +2,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from gonghui.core.console import staff_required
+from gonghui.insights.home import get_home_day
 from gonghui.orgs.queries import get_tree
-from gonghui.orgs.scope import held_roles
 
 
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
-    roots = get_tree(acting_user=request.user)
-    return render(request, "insights/home.html", {"roles": held_roles(request.user), "roots": roots})
+    day = get_home_day(acting_user=request.user)
+    roots = get_tree(acting_user=request.user) if day.has_area else []
+    return render(request, "insights/home.html", {"roles": day.roles, "roots": roots, "day": day})

@@ -257,6 +257,7 @@ FIELD_LABELS: dict[str, Any] = {
     "username": _("Login name"),
     "verified_at": _("Verified at"),
     "warnings": _("Warnings"),
+    "work_types": _("Kinds of work"),
     "worksite": _("Worksite"),
 }
 

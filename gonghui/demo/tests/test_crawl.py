@@ -52,8 +52,8 @@ DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/130.0 Sa
 SKIP_PREFIXES = ("/accounts/logout", "/static/", "/i18n/", "/api/", "/admin/")
 # Words that are names, not untranslated text: products people know by these names.
 ALLOWED_ENGLISH = {"Microsoft Authenticator", "Google Authenticator", "English"}
-# Choice values that are also the words people use (file formats).
-ALLOWED_CODES = {"CSV", "XLSX"}
+# Choice values that are also the words people use (file formats, "API 接口").
+ALLOWED_CODES = {"API", "CSV", "XLSX"}
 
 
 class PageText(HTMLParser):

@@ -17,7 +17,12 @@ def story(personas):
     """The whole demo story (members, transfers, meetings, cards) with its transfer approved, so every
     panel has something to count in more than one district."""
     load_demo_story()
-    transfer = Transfer.objects.get(status=Transfer.Status.PROPOSED)
+    # 孙浩's move from 云锐 to the worksite (other apps' parts of the story propose transfers of their own).
+    transfer = Transfer.objects.get(
+        status=Transfer.Status.PROPOSED,
+        from_membership__union__code="BJ-TZ-YS-YR",
+        to_membership__union__code="BJ-TZ-LY-SB3",
+    )
     do_decide_transfer(acting_user=personas.luyuan_officer, transfer=transfer, approve=True)
     return personas
 

@@ -37,3 +37,15 @@ class HomesConfig(AppConfig):
                 "homes_spending_reported": _("Spending report with receipts"),
             }
         )
+        from gonghui.core.event_labels import register_field_labels
+
+        # The fields this app's actions name in changed_fields, as the audit log shows them.
+        register_field_labels(
+            {
+                "accepted_at": _("Accepted at"),
+                "amount_granted_fen": _("Amount granted (fen)"),
+                "budget": _("Budget"),
+                "total_fen": _("Total (fen)"),
+                "refusal_reason": _("Reason for refusal"),
+            }
+        )

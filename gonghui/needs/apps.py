@@ -35,3 +35,16 @@ class NeedsConfig(AppConfig):
                 "need_served_check_in_repeated": _("Worker checked in again at the service"),
             }
         )
+        from gonghui.core.event_labels import register_field_labels
+
+        # The fields this app's actions name in changed_fields, as the audit log shows them.
+        register_field_labels(
+            {
+                "contact_name": _("Contact person"),
+                "contact_phone": _("Contact phone"),
+                "covers": _("Area covered"),
+                "founded_date": _("Founded on"),
+                "hours": _("Hours allowed"),
+                "sector": _("Sector"),
+            }
+        )

@@ -271,7 +271,7 @@ def test_it_shows_the_tree_enterprises_and_audit_log_to_the_city_admin(
     # Event types are shown by name, not code.
     expect(events.filter(has_text="登记企业")).to_have_count(2)
     login = events.filter(has=page.locator("td", has_text=re.compile(r"^登录$")))
-    expect(login.first).to_contain_text("admin")
+    expect(login.first).to_contain_text("北京市总工会管理员")  # the actor by name (core/event_labels.py)
     tab.assert_fits_the_screen()
     tab.screenshot(f"audit-{device}")
     tab.assert_nothing_broke()

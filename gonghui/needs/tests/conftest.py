@@ -11,6 +11,7 @@ from gonghui.demo.personas import PASSWORD, Personas
 from gonghui.enterprises.models import Worksite
 from gonghui.needs import actions
 from gonghui.needs.actions import NeedData, PartnerUnitData
+from gonghui.needs.catalogue import ensure_default_catalogue
 from gonghui.needs.models import Committee, DeadlineClass, Need, PartnerUnit, Sector, WorkType
 
 
@@ -78,6 +79,7 @@ def _login(officer: User, unit: PartnerUnit, username: str) -> User:
 @pytest.fixture
 def circle(personas: Personas) -> Circle:
     luyuan = personas.luyuan_officer
+    ensure_default_catalogue()  # a live-server test's flushed database has lost the migration's rows
     types = {w.code: w for w in WorkType.objects.all()}
     committee = actions.do_create_committee(
         acting_user=luyuan,
